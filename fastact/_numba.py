@@ -1,0 +1,301 @@
+"""Bit-level helpers and every use of numba internals, in one place.
+
+fastact builds real ``numpy.ufunc`` objects from numba-compiled loops.  Numba's
+public ``@vectorize`` cannot do it (it returns a ``DUFunc`` and refuses float16 on
+the CPU), so we compile each inner loop ourselves as a ``cfunc`` and hand the
+function pointers to numba's C helper ``_internal.fromfunc``, the same call numba's
+``UFuncBuilder`` makes.  Everything that depends on numba beyond its documented
+API lives in this module; ``check_internals()`` says clearly what broke if a numba
+release changes it.
+
+float16 loops run on ``uint16`` bit patterns and convert with LLVM's ``half``
+type (``fpext``/``fptrunc``, F16C instructions on x86-64).
+"""
+
+from __future__ import annotations
+
+import os
+import types as pytypes
+from collections.abc import Callable
+from typing import Any
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
+
+SUPPORTED_NUMBA = ">=0.68,<0.69"
+
+_i8p = ir.IntType(8).as_pointer()
+
+
+def jit(fn=None, **options):
+    """``numba.njit`` as fastact's kernels need it: NumPy's error model.
+
+    Python's error model adds a ZeroDivisionError branch to every division, which
+    keeps loops from vectorizing; NumPy's gives IEEE results (x/0 = +-inf, 0/0 = NaN).
+    """
+    options.setdefault("error_model", "numpy")
+    if fn is None:
+        return lambda f: numba.njit(f, **options)
+    return numba.njit(fn, **options)
+
+
+def like(value, x):
+    """``value`` as a constant of ``x``'s float type (kernels generic over dtype)."""
+
+
+@overload(like)
+def _like(value, x):
+    if isinstance(x, types.Float):
+        cast = {32: np.float32, 64: np.float64}[x.bitwidth]
+        return lambda value, x: cast(value)
+    return None
+
+
+# ---------------------------------------------------------------- memory access
+@intrinsic
+def load(typingctx, ptr, index, ty):
+    """``ptr[index]`` with ``ptr`` reinterpreted as a pointer to ``ty``."""
+    dt = ty.instance_type
+
+    def codegen(context, builder, sig, args):
+        p, i, _ = args
+        tp = builder.bitcast(p, context.get_data_type(dt).as_pointer())
+        # gep on the typed pointer (not byte offsets) lets LLVM vectorize the loop
+        return builder.load(builder.gep(tp, [i]))
+
+    return dt(ptr, index, ty), codegen
+
+
+@intrinsic
+def store(typingctx, ptr, index, val):
+    """``ptr[index] = val`` with ``ptr`` reinterpreted as a pointer to ``val``'s type."""
+
+    def codegen(context, builder, sig, args):
+        p, i, v = args
+        tp = builder.bitcast(p, v.type.as_pointer())
+        builder.store(v, builder.gep(tp, [i]))
+
+    return types.void(ptr, index, val), codegen
+
+
+@intrinsic
+def load_at(typingctx, ptr, offset, ty):
+    """Load a ``ty`` at ``ptr + offset`` bytes (for strided loops)."""
+    dt = ty.instance_type
+
+    def codegen(context, builder, sig, args):
+        p, off, _ = args
+        q = builder.gep(builder.bitcast(p, _i8p), [off])
+        return builder.load(builder.bitcast(q, context.get_data_type(dt).as_pointer()))
+
+    return dt(ptr, offset, ty), codegen
+
+
+@intrinsic
+def store_at(typingctx, ptr, offset, val):
+    """Store ``val`` at ``ptr + offset`` bytes."""
+
+    def codegen(context, builder, sig, args):
+        p, off, v = args
+        q = builder.gep(builder.bitcast(p, _i8p), [off])
+        builder.store(v, builder.bitcast(q, v.type.as_pointer()))
+
+    return types.void(ptr, offset, val), codegen
+
+
+@intrinsic
+def offset_ptr(typingctx, ptr, offset):
+    """``ptr + offset`` bytes, as a ``voidptr``."""
+
+    def codegen(context, builder, sig, args):
+        p, off = args
+        q = builder.gep(builder.bitcast(p, _i8p), [off])
+        return builder.bitcast(q, context.get_value_type(types.voidptr))
+
+    return types.voidptr(ptr, offset), codegen
+
+
+@intrinsic
+def itemsize(typingctx, ty):
+    """Size in bytes of the numeric type ``ty``, a compile-time constant."""
+    dt = ty.instance_type
+
+    def codegen(context, builder, sig, args):
+        return context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(dt)))
+
+    return types.intp(ty), codegen
+
+
+# ---------------------------------------------------------------- bit casts
+def _bitcast(src, dst):
+    @intrinsic
+    def cast(typingctx, x):
+        if isinstance(src, types.Integer):
+            if not isinstance(x, types.Integer):
+                return None
+        elif x != src:
+            return None
+
+        def codegen(context, builder, sig, args):
+            v = args[0]
+            if isinstance(src, types.Integer) and x.bitwidth != src.bitwidth:
+                # integer arithmetic in numba widens to int64; keep the low bits
+                v = (
+                    builder.trunc(v, ir.IntType(src.bitwidth))
+                    if x.bitwidth > src.bitwidth
+                    else builder.sext(v, ir.IntType(src.bitwidth))
+                )
+            return builder.bitcast(v, context.get_value_type(dst))
+
+        return dst(x), codegen
+
+    return cast
+
+
+f64_bits = _bitcast(types.float64, types.int64)
+bits_f64 = _bitcast(types.int64, types.float64)
+f32_bits = _bitcast(types.float32, types.int32)
+bits_f32 = _bitcast(types.int32, types.float32)
+
+
+@intrinsic
+def half_to_f32(typingctx, bits):
+    """float16 bit pattern (uint16) -> float32, exact."""
+
+    def codegen(context, builder, sig, args):
+        return builder.fpext(builder.bitcast(args[0], ir.HalfType()), ir.FloatType())
+
+    return types.float32(types.uint16), codegen
+
+
+@intrinsic
+def f32_to_half(typingctx, x):
+    """float32 -> float16 bit pattern, rounded to nearest even (one rounding)."""
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(builder.fptrunc(args[0], ir.HalfType()), ir.IntType(16))
+
+    return types.uint16(types.float32), codegen
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """Fused multiply-add ``a*b + c`` with one rounding (``llvm.fma``)."""
+    if not (a == b == c and isinstance(a, types.Float)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        llty = context.get_value_type(a)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(llty, [llty] * 3), f"llvm.fma.{'f32' if a.bitwidth == 32 else 'f64'}"
+        )
+        return builder.call(fn, args)
+
+    return a(a, b, c), codegen
+
+
+@intrinsic
+def clear_invalid(typingctx):
+    """Clear the FE_INVALID flag, as NumPy's own maximum/minimum loops do.
+
+    Vectorized ordered compares (``x <= 0``) signal "invalid" on NaN inputs, which
+    NumPy would turn into a spurious RuntimeWarning; NaN in, NaN out is documented.
+    """
+
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.IntType(32), [ir.IntType(32)]), "feclearexcept"
+        )
+        builder.call(fn, [ir.Constant(ir.IntType(32), 1)])  # FE_INVALID is 1 on x86-64 and aarch64 glibc
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
+# ---------------------------------------------------------------- building ufuncs
+LOOP_SIGNATURE = types.void(
+    types.CPointer(types.voidptr), types.CPointer(types.intp), types.CPointer(types.intp), types.voidptr
+)
+
+
+def clone(template: Callable, qualname: str, **globals_: Any) -> Callable:
+    """A copy of ``template`` whose free globals are bound to ``globals_``.
+
+    Numba resolves globals at compile time, so each clone compiles to its own
+    specialised loop; the unique ``qualname`` gives each its own cache file.
+    """
+    g = dict(template.__globals__)
+    g.update(globals_)
+    f = pytypes.FunctionType(template.__code__, g, qualname, template.__defaults__, template.__closure__)
+    f.__qualname__ = qualname
+    f.__module__ = template.__module__
+    return f
+
+
+def cache_enabled() -> bool:
+    """On-disk caching, unless ``FASTACT_CACHE`` is ``0``/``off``/``no``/``false``."""
+    return os.environ.get("FASTACT_CACHE", "1").strip().lower() not in {"0", "off", "no", "false"}
+
+
+def compile_loop(pyfunc: Callable, cache: bool) -> Any:
+    """Compile a loop template clone to a C function, caching when possible.
+
+    When no cache location is writable (read-only install and no user cache
+    directory) numba refuses ``cache=True``; we then compile without a cache.
+    """
+    if cache:
+        try:
+            return numba.cfunc(LOOP_SIGNATURE, cache=True, nopython=True, error_model="numpy")(pyfunc)
+        except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+            if "cache" not in str(exc):
+                raise
+    return numba.cfunc(LOOP_SIGNATURE, nopython=True, error_model="numpy")(pyfunc)
+
+
+def make_ufunc(
+    name: str,
+    doc: str,
+    loops: list[tuple[list[int], Any]],
+    nin: int,
+    nout: int = 1,
+    signature: str | None = None,
+) -> Any:
+    """Assemble a ``numpy.ufunc`` (or gufunc, with ``signature``) from compiled loops.
+
+    ``loops`` holds (dtype numbers of the operands, compiled cfunc).  The ufunc
+    keeps the cfuncs alive.
+    """
+    from numba.np.ufunc import _internal
+
+    ptrs = [cf.address for _, cf in loops]
+    dtypes = [list(nums) for nums, _ in loops]
+    keepalive = [cf for _, cf in loops]
+    data = [None] * len(loops)
+    if signature is None:
+        return _internal.fromfunc(name, doc, ptrs, dtypes, nin, nout, data, keepalive, _internal.PyUFunc_None)
+    return _internal.fromfunc(
+        name, doc, ptrs, dtypes, nin, nout, data, keepalive, _internal.PyUFunc_None, signature, ()
+    )
+
+
+def check_internals() -> None:
+    """Raise ``ImportError`` naming what changed if numba's internals moved."""
+    problems = []
+    try:
+        from numba.np.ufunc import _internal
+    except ImportError as exc:  # pragma: no cover - depends on numba
+        raise ImportError(f"fastact needs numba.np.ufunc._internal (numba {SUPPORTED_NUMBA}): {exc}") from exc
+    for attr in ("fromfunc", "PyUFunc_None"):
+        if not hasattr(_internal, attr):
+            problems.append(f"numba.np.ufunc._internal.{attr} is missing")
+    if not hasattr(numba, "cfunc"):
+        problems.append("numba.cfunc is missing")
+    if problems:
+        raise ImportError(
+            f"numba {numba.__version__} changed internals fastact relies on "
+            f"(tested range {SUPPORTED_NUMBA}): " + "; ".join(problems)
+        )

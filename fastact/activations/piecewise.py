@@ -1,0 +1,78 @@
+"""Piecewise-linear and piecewise-quadratic activations.
+
+Kernels compute every branch and select at the end (see ``kernels.dd``).
+
+relu, relu6, hard_tanh and leaky_relu work in the storage type itself ("native":
+float16 as float32, where the product of two float16 values is exact), since their
+results need at most one rounding.  The others take exact float64 arguments (every float16/float32 value is one) and
+returns the result as a normalised double-double ``(hi, lo)``; the loop rounds it
+once to the output dtype.  Near the knees (x -> -3 in ``relu6(x + 3) / 6``,
+x -> -2.5 in ``0.2 x + 0.5``) the naive float32 forms cancel and lose millions of
+ULP; here ``x + c`` is formed exactly (``two_sum``) and divided with an exact
+remainder, so every dtype is correctly rounded.
+"""
+
+from __future__ import annotations
+
+from .._numba import jit, like
+from ..kernels.dd import div_dd_const, fast_two_sum, two_prod, two_sum
+
+
+@jit
+def relu(x):
+    """relu(x) = max(x, 0); relu(-0.0) = +0.0, NaN -> NaN."""
+    zero = like(0.0, x)
+    return x if not (x <= zero) else zero
+
+
+@jit
+def relu6(x):
+    """relu6(x) = min(max(x, 0), 6)."""
+    zero = like(0.0, x)
+    six = like(6.0, x)
+    return zero if x <= zero else (six if x >= six else x)
+
+
+@jit
+def leaky_relu(x, negative_slope):
+    """leaky_relu(x, a) = x if x > 0 else a * x (IEEE: -inf * 0 = NaN, as in PyTorch)."""
+    return x if x > like(0.0, x) else x * negative_slope
+
+
+@jit
+def hard_tanh(x):
+    """hard_tanh(x) = clip(x, -1, 1); -0.0 stays -0.0."""
+    one = like(1.0, x)
+    return -one if x <= -one else (one if x >= one else x)
+
+
+@jit
+def hard_sigmoid(x):
+    """hard_sigmoid(x) = clip(x/5 + 1/2, 0, 1) = clip(0.2 x + 0.5, 0, 1) (Keras 2, exact 1/5)."""
+    s, e = two_sum(x, 2.5)
+    h, lo = div_dd_const(s, e, 5.0, 0.2)
+    below = x <= -2.5
+    above = x >= 2.5
+    return (0.0 if below else (1.0 if above else h)), (0.0 if below | above else lo)
+
+
+@jit
+def hard_sigmoid6(x):
+    """hard_sigmoid6(x) = relu6(x + 3) / 6 = clip(x/6 + 1/2, 0, 1) (PyTorch, JAX, Keras 3)."""
+    s, e = two_sum(x, 3.0)
+    h, lo = div_dd_const(s, e, 6.0, 1.0 / 6.0)
+    below = x <= -3.0
+    above = x >= 3.0
+    return (0.0 if below else (1.0 if above else h)), (0.0 if below | above else lo)
+
+
+@jit
+def hard_swish(x):
+    """hard_swish(x) = x * relu6(x + 3) / 6; +0.0 for x <= -3."""
+    s, e = two_sum(x, 3.0)
+    p, pe = two_prod(x, s)
+    p, pe = fast_two_sum(p, pe + x * e)
+    h, lo = div_dd_const(p, pe, 6.0, 1.0 / 6.0)
+    below = x <= -3.0
+    above = x >= 3.0
+    return (0.0 if below else (x if above else h)), (0.0 if below | above else lo)

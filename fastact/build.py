@@ -1,0 +1,76 @@
+"""Ufunc building: registry entry -> ``numpy.ufunc`` with e/f/d loops.
+
+Each (function, dtype) loop is a clone of a template from ``_loops`` compiled as a
+C callback.  Compiled loops are cached on disk by numba; the clone's name carries a
+digest of fastact's sources, so editing any kernel invalidates every cached loop
+(numba alone only notices edits to the file that defines a function).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+
+from . import _loops, convert
+from ._numba import cache_enabled, clone, compile_loop, make_ufunc
+from .registry import DTYPES, Activation
+
+_STORAGE = {"float16": numba.uint16, "float32": numba.float32, "float64": numba.float64}
+_CHAR = {"float16": "e", "float32": "f", "float64": "d"}
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def source_digest() -> str:
+    """Short hash of fastact's own sources and the numba version."""
+    h = hashlib.sha1(numba.__version__.encode())
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def _loop(act: Activation, dtype: str, cache: bool) -> Any:
+    k = act.kernels[dtype]
+    c = _CHAR[dtype]
+    template = _loops.rows if act.is_rowwise else _loops.TEMPLATES[act.nin]
+    qualname = f"{act.name}_{c}_{source_digest()}"
+    pyfunc = clone(
+        template,
+        qualname,
+        KERNEL=k.fn,
+        TIN=_STORAGE[dtype],
+        ISZ=np.dtype(dtype).itemsize,
+        IN=convert.IN.get((c, k.arg)),
+        OUT=convert.OUT.get((c, k.ret)),
+    )
+    return compile_loop(pyfunc, cache)
+
+
+def _doc(act: Activation) -> str:
+    args = ", ".join(("x", *act.params))
+    lines = [f"{act.name}({args}, /, out=None, *, where=True, ...)", "", act.formula]
+    if act.approximates:
+        lines += ["", f"Approximates {act.approximates}."]
+    if act.special:
+        lines += ["", f"Special values: {act.special}."]
+    if act.notes:
+        lines += ["", act.notes]
+    return "\n".join(lines)
+
+
+def build(act: Activation, cache: bool | None = None) -> np.ufunc:
+    """Compile (or load from cache) the loops of ``act`` and return its ufunc."""
+    if cache is None:
+        cache = cache_enabled()
+    with _lock:
+        loops = []
+        for dtype in DTYPES:
+            nums = [np.dtype(dtype).num] * (act.nin + 1)
+            loops.append((nums, _loop(act, dtype, cache)))
+        return make_ufunc(act.name, _doc(act), loops, act.nin, 1, act.signature)

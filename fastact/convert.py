@@ -1,0 +1,117 @@
+"""Converters between storage and compute types, bound into the loop templates.
+
+``IN``: storage -> the type a kernel takes (``"f64"``: exact float64; ``"native"``:
+float16 and float32 as float32, float64 as float64).
+``OUT``: a kernel's result -> storage, rounding exactly once (``"dd"``: a
+normalised double-double; ``"f64"``: a float64; ``"native"``: the compute type).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+from ._numba import f32_to_half, half_to_f32, jit
+from .kernels.dd import dd_to_f32, dd_to_half, f64_to_half
+
+
+@jit
+def same(x):
+    return x
+
+
+@jit
+def to_f64(x):
+    return np.float64(x)
+
+
+@jit
+def half_as_f64(b):
+    return np.float64(half_to_f32(b))
+
+
+@jit
+def half_as_f32(b):
+    return half_to_f32(b)
+
+
+@jit
+def dd_half(t):
+    return dd_to_half(t[0], t[1])
+
+
+@jit
+def dd_f32(t):
+    return dd_to_f32(t[0], t[1])
+
+
+@jit
+def dd_f64(t):
+    return t[0]
+
+
+@jit
+def f64_half(x):
+    return f64_to_half(x)
+
+
+@jit
+def f64_f32(x):
+    return np.float32(x)
+
+
+@jit
+def f32_half(x):
+    return f32_to_half(x)
+
+
+# (dtype char, kernel argument kind) -> IN converter
+IN = {
+    ("e", "f64"): half_as_f64,
+    ("f", "f64"): to_f64,
+    ("d", "f64"): same,
+    ("e", "native"): half_as_f32,
+    ("f", "native"): same,
+    ("d", "native"): same,
+}
+
+# (dtype char, kernel result kind) -> OUT converter
+OUT = {
+    ("e", "dd"): dd_half,
+    ("f", "dd"): dd_f32,
+    ("d", "dd"): dd_f64,
+    ("e", "f64"): f64_half,
+    ("f", "f64"): f64_f32,
+    ("d", "f64"): same,
+    ("e", "native"): f32_half,
+    ("f", "native"): same,
+    ("d", "native"): same,
+}
+
+
+# Generic forms for row kernels, which serve several dtypes with one body:
+# resolved at compile time from the storage type, so nothing is passed at run time.
+def widen(v):
+    """Storage value -> compute value (float16 bits -> float32; others unchanged)."""
+
+
+@overload(widen)
+def _widen(v):
+    if v == types.uint16:
+        return lambda v: half_to_f32(v)
+    return lambda v: v
+
+
+def narrow(d, ty):
+    """float64 ``d`` -> storage type ``ty``, rounded once."""
+
+
+@overload(narrow)
+def _narrow(d, ty):
+    t = ty.instance_type
+    if t == types.uint16:
+        return lambda d, ty: f64_to_half(d)
+    if t == types.float32:
+        return lambda d, ty: np.float32(d)
+    return lambda d, ty: np.float64(d)

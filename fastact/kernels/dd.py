@@ -1,0 +1,108 @@
+"""Double-double arithmetic and conversions that round exactly once.
+
+Kernels are written as straight-line code ending in selects (``a if c else b``),
+never early returns: LLVM if-converts selects and vectorizes the loop, while
+multiple returns of tuples keep it scalar.
+
+A value is carried as an unevaluated sum ``hi + lo`` of two doubles.  Rounding it
+to float32 or float16 goes through *round-to-odd*: rounding to odd at a precision of
+at least ``2p + 2`` bits and then to nearest at ``p`` bits equals a single rounding
+to nearest (Boldo & Melquiond).  double (53 bits) -> float32 (24) and
+float32 (24) -> float16 (11) both satisfy it, so chains of conversions never
+double-round.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import bits_f32, bits_f64, f32_bits, f32_to_half, f64_bits, fma, jit
+
+_INF = np.inf
+
+
+@jit
+def two_sum(a, b):
+    """``(s, e)`` with ``s = fl(a + b)`` and ``s + e = a + b`` exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    e = (a - (s - bb)) + (b - bb)
+    return s, e
+
+
+@jit
+def fast_two_sum(a, b):
+    """Renormalise ``a + b`` (needs ``|a| >= |b|`` or ``a == 0``); keeps ``-0.0``."""
+    s = a + b
+    e = b - (s - a)
+    z = b == 0.0  # -0.0 + 0.0 would lose the sign of a signed zero
+    return (a if z else s), (b if z else e)
+
+
+@jit
+def two_prod(a, b):
+    """``(p, e)`` with ``p = fl(a*b)`` and ``p + e = a*b`` exactly (needs FMA)."""
+    p = a * b
+    return p, fma(a, b, -p)
+
+
+@jit
+def div_dd(hi, lo, d):
+    """``(hi + lo) / d`` as a normalised double-double, for a double ``d``."""
+    q = hi / d
+    r = fma(-q, d, hi) + lo  # fma(-q, d, hi) is the exact remainder
+    return fast_two_sum(q, r / d)
+
+
+@jit
+def div_dd_const(hi, lo, d, inv):
+    """``(hi + lo) / d`` for a constant ``d`` with ``inv ~ 1/d``: no division.
+
+    ``q = hi * inv`` is faithful, so ``fma(-q, d, hi)`` is still the exact remainder;
+    the correction makes the pair accurate to about 2^-100.
+    """
+    q = hi * inv
+    r = fma(-q, d, hi) + lo
+    return fast_two_sum(q, r * inv)
+
+
+@jit
+def round_odd_f64(hi, lo):
+    """``hi + lo`` rounded to odd at 53 bits, for a normalised pair.
+
+    When ``lo != 0`` and ``hi``'s last bit is even, the odd neighbour on ``lo``'s
+    side is ``(b - 1) | 1`` (towards zero) or ``b | 1`` (away from zero).
+    """
+    b = f64_bits(hi)
+    toward_zero = (f64_bits(lo) ^ b) >> 63  # -1 when lo and hi differ in sign, else 0
+    odd = (b + toward_zero) | 1
+    return bits_f64(odd) if (lo != 0.0) & (abs(hi) < _INF) else hi
+
+
+@jit
+def round_odd_f32(x):
+    """float64 -> float32 rounded to odd (sticky), finite or not."""
+    f = np.float32(x)
+    d = np.float64(f) - x  # exact: x and f are within one float32 ulp
+    b = f32_bits(f)
+    toward_zero = 1 - (((f32_bits(np.float32(d)) ^ b) >> 31) & 1)  # d and f alike in sign: |f| > |x|
+    odd = (b - toward_zero) | 1
+    return bits_f32(odd) if (d != 0.0) & (abs(x) < _INF) else f
+
+
+@jit
+def dd_to_f32(hi, lo):
+    """Normalised double-double -> float32 with one rounding."""
+    return np.float32(round_odd_f64(hi, lo))
+
+
+@jit
+def dd_to_half(hi, lo):
+    """Normalised double-double -> float16 bits with one rounding."""
+    return f32_to_half(round_odd_f32(round_odd_f64(hi, lo)))
+
+
+@jit
+def f64_to_half(x):
+    """float64 -> float16 bits with one rounding (double -> half does not link)."""
+    return f32_to_half(round_odd_f32(x))

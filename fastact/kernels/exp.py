@@ -1,0 +1,72 @@
+"""exp for float32 and float64 arithmetic, branch-free so loops vectorize.
+
+exp(t) = 2^n * exp(r), n = round(t / ln 2), r = t - n ln 2 (Cody-Waite with FMA),
+exp(r) by a polynomial fitted in ``tools/fit_coefficients.py``.  2^n is built in
+two halves so that results down to the subnormal range round only once.
+NaN -> NaN, +inf -> +inf, -inf -> 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, fma, jit
+from .coefficients import EXP_F32, EXP_F64
+
+_F32 = np.float32
+_LOG2E_F = _F32(1.4426950408889634)
+_LN2_HI_F = _F32(0.693145751953125)  # 12 significant bits: n * hi is exact for |n| < 2^12
+_LN2_LO_F = _F32(1.4286067653302226e-06)
+_MAGIC_F = _F32(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer in the low bits
+_HI_F = _F32(89.0)
+_LO_F = _F32(-104.0)
+_C2F, _C3F, _C4F, _C5F, _C6F = EXP_F32
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.6931471805598903  # 0x3fe62e42fefa3800: low bits zero, n * hi exact
+_LN2_LO = 5.497923018708371e-14
+_MAGIC = 6755399441055744.0  # 1.5 * 2^52
+(_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12) = EXP_F64
+
+
+@jit
+def exp_poly_f32(r):
+    """exp(r) for |r| <= ln2/2, relative error < 4e-9 before rounding."""
+    p = fma(fma(fma(fma(_C6F, r, _C5F), r, _C4F), r, _C3F), r, _C2F)
+    return fma(p * r, r, r) + _F32(1.0)
+
+
+@jit
+def exp_f32(t):
+    """e^t in float32 arithmetic (about 1 ULP)."""
+    tc = _HI_F if t > _HI_F else (_LO_F if t < _LO_F else t)
+    k = fma(tc, _LOG2E_F, _MAGIC_F)
+    n = k - _MAGIC_F
+    ni = f32_bits(k) - f32_bits(_MAGIC_F)
+    r = fma(-n, _LN2_HI_F, tc)
+    r = fma(-n, _LN2_LO_F, r)
+    p = exp_poly_f32(r)
+    n1 = ni >> 1
+    s1 = bits_f32((n1 + 127) << 23)
+    s2 = bits_f32((ni - n1 + 127) << 23)
+    y = p * s1 * s2
+    return y if t == t else t
+
+
+@jit
+def exp_f64(t):
+    """e^t in float64 arithmetic (about 1 ULP)."""
+    tc = 710.0 if t > 710.0 else (-746.0 if t < -746.0 else t)
+    k = fma(tc, _LOG2E, _MAGIC)
+    n = k - _MAGIC
+    ni = f64_bits(k) - f64_bits(_MAGIC)
+    r = fma(-n, _LN2_HI, tc)
+    r = fma(-n, _LN2_LO, r)
+    p = fma(fma(fma(fma(fma(_C12, r, _C11), r, _C10), r, _C9), r, _C8), r, _C7)
+    p = fma(fma(fma(fma(fma(p, r, _C6), r, _C5), r, _C4), r, _C3), r, _C2)
+    p = fma(p * r, r, r) + 1.0
+    n1 = ni >> 1
+    s1 = bits_f64((n1 + 1023) << 52)
+    s2 = bits_f64((ni - n1 + 1023) << 52)
+    y = p * s1 * s2
+    return y if t == t else t

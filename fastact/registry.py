@@ -1,0 +1,241 @@
+"""The registry: every activation declared once.
+
+Each ``Activation`` says what the function is (name, formula, parameters, the
+exact function a fast variant approximates, its high-precision reference) and how
+each dtype is computed (``Kernel`` per float16/float32/float64).  The ufunc
+builder, ``fastact list``, the tests, the accuracy report and the benchmark all
+read this table; adding a function means a kernel plus one entry here.
+
+References are written against an ``mp`` module argument (mpmath), so importing
+fastact does not import mpmath; ``analysis`` supplies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .activations import piecewise, rational, softmax
+
+DTYPES = ("float16", "float32", "float64")
+_CHARS = {"float16": "e", "float32": "f", "float64": "d"}
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """How one dtype's loop calls a scalar (or row) kernel.
+
+    ``arg``: ``"f64"`` (kernel takes exact float64 values) or ``"native"``
+    (float16 and float32 pass float32, float64 passes float64).
+    ``ret``: ``"dd"`` (normalised double-double), ``"f64"`` or ``"native"``.
+    """
+
+    fn: Any
+    arg: str = "f64"
+    ret: str = "dd"
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    formula: str
+    kernels: dict[str, Kernel]  # dtype name -> Kernel
+    reference: Callable[..., Any]  # (mp, x, *params) -> mpf; rows: (mp, list) -> list
+    params: tuple[str, ...] = ()
+    approximates: str | None = None
+    signature: str | None = None  # gufunc core signature, e.g. "(n)->(n)"
+    peers: dict[str, str] = field(default_factory=dict)  # library -> name there
+    special: str = ""  # documented rules for NaN, +-inf, -0.0
+    notes: str = ""
+    domain: tuple[float, float] = (-10.0, 10.0)  # where the function is interesting (plots, samples)
+
+    @property
+    def nin(self) -> int:
+        return 1 + len(self.params)
+
+    @property
+    def loop_types(self) -> list[str]:
+        """NumPy's loop type strings, e.g. ``['e->e', 'f->f', 'd->d']``."""
+        return [_CHARS[d] * self.nin + "->" + _CHARS[d] for d in DTYPES]
+
+    @property
+    def is_rowwise(self) -> bool:
+        return self.signature is not None
+
+
+def exact(fn: Any) -> dict[str, Kernel]:
+    """One double-double kernel serving every dtype, rounded once per dtype."""
+    return {d: Kernel(fn, "f64", "dd") for d in DTYPES}
+
+
+def native(fn: Any) -> dict[str, Kernel]:
+    """A kernel generic over the storage type (float16 computes in float32)."""
+    return {d: Kernel(fn, "native", "native") for d in DTYPES}
+
+
+def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
+    """Row kernels ``row(xp, sx, yp, sy, n, storage_type)``; float16 rows use the float32 one."""
+    return {d: Kernel(f64 if d == "float64" else f32, "row", "row") for d in DTYPES}
+
+
+def _softmax_ref(mp: Any, row: list) -> list:
+    m = max(row)
+    e = [mp.exp(v - m) for v in row]
+    s = mp.fsum(e)
+    return [v / s for v in e]
+
+
+def _log_softmax_ref(mp: Any, row: list) -> list:
+    m = max(row)
+    lse = mp.log(mp.fsum(mp.exp(v - m) for v in row))
+    return [(v - m) - lse for v in row]
+
+
+def _clip(v: Any, lo: Any, hi: Any) -> Any:
+    return lo if v <= lo else hi if v >= hi else v
+
+
+ACTIVATIONS: tuple[Activation, ...] = (
+    Activation(
+        name="relu",
+        formula="max(x, 0)",
+        kernels=native(piecewise.relu),
+        reference=lambda mp, x: x if x > 0 else mp.mpf(0),
+        peers={"PyTorch": "F.relu", "JAX": "jax.nn.relu", "Keras": "relu", "TF": "tf.nn.relu"},
+        special="relu(-0.0) = +0.0; NaN -> NaN; +inf -> +inf, -inf -> 0",
+    ),
+    Activation(
+        name="relu6",
+        formula="min(max(x, 0), 6)",
+        kernels=native(piecewise.relu6),
+        reference=lambda mp, x: _clip(x, mp.mpf(0), mp.mpf(6)),
+        peers={"PyTorch": "F.relu6", "JAX": "jax.nn.relu6", "Keras": "relu6", "TF": "tf.nn.relu6"},
+        special="relu6(-0.0) = +0.0; NaN -> NaN",
+    ),
+    Activation(
+        name="leaky_relu",
+        formula="x if x > 0 else negative_slope * x",
+        kernels=native(piecewise.leaky_relu),
+        params=("negative_slope",),
+        reference=lambda mp, x, a: x if x > 0 else a * x,
+        peers={
+            "PyTorch": "F.leaky_relu (slope 0.01)",
+            "JAX": "jax.nn.leaky_relu (0.01)",
+            "Keras": "leaky_relu (0.2; layer 0.3)",
+            "TF": "tf.nn.leaky_relu (alpha 0.2)",
+        },
+        special="slope * x with IEEE rules for x <= 0: -0.0 -> -0.0 * slope, -inf * 0 = NaN (as PyTorch)",
+        notes="No default slope: peers disagree (0.01, 0.2, 0.3).",
+    ),
+    Activation(
+        name="prelu",
+        formula="x if x > 0 else weight * x  (weight broadcasts, e.g. per channel)",
+        kernels=native(piecewise.leaky_relu),
+        params=("weight",),
+        reference=lambda mp, x, a: x if x > 0 else a * x,
+        peers={"PyTorch": "F.prelu", "Keras": "layers.PReLU"},
+        special="as leaky_relu",
+        notes="Same math as leaky_relu; the slope is a learned array that broadcasts against x.",
+    ),
+    Activation(
+        name="hard_sigmoid",
+        formula="clip(0.2 x + 0.5, 0, 1)  (0 below -2.5, 1 above 2.5)",
+        kernels=exact(piecewise.hard_sigmoid),
+        reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
+        approximates="sigmoid",
+        peers={"Keras": "hard_sigmoid (Keras 2 / tf.keras <= 2.15)"},
+        special="NaN -> NaN; -inf -> 0, +inf -> 1",
+        notes="The source document's definition; 0.2 is exactly 1/5.",
+    ),
+    Activation(
+        name="hard_sigmoid6",
+        formula="relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1)",
+        kernels=exact(piecewise.hard_sigmoid6),
+        reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
+        approximates="sigmoid",
+        peers={
+            "PyTorch": "F.hardsigmoid",
+            "JAX": "jax.nn.hard_sigmoid",
+            "Keras": "hard_sigmoid (Keras 3)",
+        },
+        special="NaN -> NaN; -inf -> 0, +inf -> 1",
+    ),
+    Activation(
+        name="hard_swish",
+        formula="x * relu6(x + 3) / 6",
+        kernels=exact(piecewise.hard_swish),
+        reference=lambda mp, x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
+        approximates="silu",
+        peers={
+            "PyTorch": "F.hardswish",
+            "JAX": "jax.nn.hard_swish / hard_silu",
+            "Keras": "hard_swish / hard_silu",
+        },
+        special="+0.0 for x <= -3 (PyTorch gives -0.0); -0.0 -> -0.0; NaN -> NaN",
+    ),
+    Activation(
+        name="hard_tanh",
+        formula="clip(x, -1, 1)",
+        kernels=native(piecewise.hard_tanh),
+        reference=lambda mp, x: _clip(x, mp.mpf(-1), mp.mpf(1)),
+        approximates="tanh",
+        peers={"PyTorch": "F.hardtanh", "JAX": "jax.nn.hard_tanh", "Keras": "hard_tanh"},
+        special="-0.0 -> -0.0; NaN -> NaN",
+    ),
+    Activation(
+        name="softsign",
+        formula="x / (1 + |x|)",
+        kernels=exact(rational.softsign),
+        reference=lambda mp, x: x / (1 + abs(x)),
+        peers={"PyTorch": "F.softsign", "JAX": "jax.nn.soft_sign", "Keras": "softsign", "TF": "tf.nn.softsign"},
+        special="+-inf -> +-1; -0.0 -> -0.0; NaN -> NaN",
+        domain=(-20.0, 20.0),
+    ),
+)
+
+ACTIVATIONS += (
+    Activation(
+        name="softmax",
+        formula="exp(x_i - max x) / sum_j exp(x_j - max x), along axis (default -1)",
+        kernels=rowwise(softmax.softmax_f32, softmax.softmax_f64),
+        reference=_softmax_ref,
+        signature="(n)->(n)",
+        peers={
+            "PyTorch": "F.softmax(dim=-1)",
+            "JAX": "jax.nn.softmax",
+            "Keras": "softmax",
+            "TF": "tf.nn.softmax",
+            "SciPy": "scipy.special.softmax (axis=None by default!)",
+        },
+        special="a row with NaN, +inf, or only -inf entries is all NaN (as PyTorch/JAX/SciPy); -inf entries give 0",
+        notes="A generalized ufunc: pass axis=k for another axis. float16 rows are computed in float32/float64.",
+    ),
+    Activation(
+        name="log_softmax",
+        formula="(x_i - max x) - log(sum_j exp(x_j - max x)), along axis (default -1)",
+        kernels=rowwise(softmax.log_softmax_f32, softmax.log_softmax_f64),
+        reference=_log_softmax_ref,
+        signature="(n)->(n)",
+        peers={
+            "PyTorch": "F.log_softmax(dim=-1)",
+            "JAX": "jax.nn.log_softmax",
+            "Keras": "log_softmax",
+            "TF": "tf.nn.log_softmax",
+            "SciPy": "scipy.special.log_softmax (axis=None by default!)",
+        },
+        special="a row with NaN, +inf, or only -inf entries is all NaN; -inf entries give -inf",
+        notes="log1p of the non-maximal part of the sum keeps results near 0 accurate.",
+    ),
+)
+
+BY_NAME: dict[str, Activation] = {a.name: a for a in ACTIVATIONS}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+
+
+def get(name: str) -> Activation:
+    """The registry entry for ``name``; ``KeyError`` lists the known names."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"fastact has no function {name!r}; known: {', '.join(NAMES)}") from None
