@@ -58,6 +58,7 @@ def rows(args, dims, steps, data):
     yp = args[1]
     for r in range(count):
         KERNEL(offset_ptr(xp, r * steps[0]), steps[2], offset_ptr(yp, r * steps[1]), steps[3], n, TIN)
+    clear_invalid()
 
 
 TEMPLATES = {1: unary, 2: binary}

@@ -2,11 +2,12 @@
 
 fastact builds real ``numpy.ufunc`` objects from numba-compiled loops.  Numba's
 public ``@vectorize`` cannot do it (it returns a ``DUFunc`` and refuses float16 on
-the CPU), so we compile each inner loop ourselves as a ``cfunc`` and hand the
-function pointers to numba's C helper ``_internal.fromfunc``, the same call numba's
-``UFuncBuilder`` makes.  Everything that depends on numba beyond its documented
-API lives in this module; ``check_internals()`` says clearly what broke if a numba
-release changes it.
+the CPU), and the ufuncs from numba's ``_internal.fromfunc`` reject ``where=``.  So
+we compile each inner loop ourselves as a ``cfunc`` and hand the function pointers
+to NumPy's ``PyUFunc_FromFuncAndDataAndSignature`` through its C-API capsule.
+Everything that reaches below documented APIs (numba's codegen helpers, NumPy's
+C-API table) lives in this module; ``check_internals()`` says clearly what broke
+if a release changes it.
 
 float16 loops run on ``uint16`` bit patterns and convert with LLVM's ``half``
 type (``fpext``/``fptrunc``, F16C instructions on x86-64).
@@ -14,6 +15,7 @@ type (``fpext``/``fptrunc``, F16C instructions on x86-64).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import types as pytypes
 from collections.abc import Callable
@@ -256,6 +258,44 @@ def compile_loop(pyfunc: Callable, cache: bool) -> Any:
     return numba.cfunc(LOOP_SIGNATURE, nopython=True, error_model="numpy")(pyfunc)
 
 
+_KEEPALIVE: list[Any] = []  # loop tables, names and compiled loops live as long as the process
+
+
+def _ufunc_api() -> Any:
+    """NumPy's ufunc C-API table (``PyUFunc_API``) from its capsule."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # NumPy 1.x
+        from numpy.core import _multiarray_umath as umath
+    capsule = umath._UFUNC_API
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype = ctypes.c_char_p
+    get_name.argtypes = [ctypes.py_object]
+    get_ptr = ctypes.pythonapi.PyCapsule_GetPointer
+    get_ptr.restype = ctypes.c_void_p
+    get_ptr.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    return ctypes.cast(get_ptr(capsule, get_name(capsule)), ctypes.POINTER(ctypes.c_void_p))
+
+
+# PyUFunc_FromFuncAndDataAndSignature(func, data, types, ntypes, nin, nout, identity, name, doc, unused, signature)
+_FROM_FUNC_INDEX = 31
+_FROM_FUNC = ctypes.PYFUNCTYPE(
+    ctypes.py_object,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_int,
+    ctypes.c_int,
+    ctypes.c_int,
+    ctypes.c_int,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_int,
+    ctypes.c_char_p,
+)
+_PYUFUNC_NONE = -1
+
+
 def make_ufunc(
     name: str,
     doc: str,
@@ -264,38 +304,53 @@ def make_ufunc(
     nout: int = 1,
     signature: str | None = None,
 ) -> Any:
-    """Assemble a ``numpy.ufunc`` (or gufunc, with ``signature``) from compiled loops.
+    """Assemble a ``numpy.ufunc`` (a gufunc with ``signature``) from compiled loops.
 
-    ``loops`` holds (dtype numbers of the operands, compiled cfunc).  The ufunc
-    keeps the cfuncs alive.
+    Calls NumPy's own ``PyUFunc_FromFuncAndDataAndSignature``, as a C extension
+    would, so the result behaves like any NumPy ufunc (``where=`` included, which
+    numba's ``_internal.fromfunc`` ufuncs reject).  ``loops`` holds (dtype numbers
+    of the operands, compiled cfunc); all of it is kept alive for the process.
     """
-    from numba.np.ufunc import _internal
-
-    ptrs = [cf.address for _, cf in loops]
-    dtypes = [list(nums) for nums, _ in loops]
-    keepalive = [cf for _, cf in loops]
-    data = [None] * len(loops)
-    if signature is None:
-        return _internal.fromfunc(name, doc, ptrs, dtypes, nin, nout, data, keepalive, _internal.PyUFunc_None)
-    return _internal.fromfunc(
-        name, doc, ptrs, dtypes, nin, nout, data, keepalive, _internal.PyUFunc_None, signature, ()
+    n = len(loops)
+    funcs = (ctypes.c_void_p * n)(*[cf.address for _, cf in loops])
+    data = (ctypes.c_void_p * n)()
+    types_ = (ctypes.c_char * (n * (nin + nout)))(*[t for nums, _ in loops for t in nums])
+    name_b = name.encode()
+    doc_b = doc.encode()
+    sig_b = signature.encode() if signature else None
+    create = _FROM_FUNC(_ufunc_api()[_FROM_FUNC_INDEX])
+    uf = create(
+        ctypes.addressof(funcs),
+        ctypes.addressof(data),
+        ctypes.addressof(types_),
+        n,
+        nin,
+        nout,
+        _PYUFUNC_NONE,
+        name_b,
+        doc_b,
+        0,
+        sig_b,
     )
+    _KEEPALIVE.append((funcs, data, types_, name_b, doc_b, sig_b, [cf for _, cf in loops]))
+    return uf
 
 
 def check_internals() -> None:
-    """Raise ``ImportError`` naming what changed if numba's internals moved."""
+    """Raise ``ImportError`` naming what changed if an API fastact relies on moved."""
     problems = []
-    try:
-        from numba.np.ufunc import _internal
-    except ImportError as exc:  # pragma: no cover - depends on numba
-        raise ImportError(f"fastact needs numba.np.ufunc._internal (numba {SUPPORTED_NUMBA}): {exc}") from exc
-    for attr in ("fromfunc", "PyUFunc_None"):
-        if not hasattr(_internal, attr):
-            problems.append(f"numba.np.ufunc._internal.{attr} is missing")
     if not hasattr(numba, "cfunc"):
         problems.append("numba.cfunc is missing")
+    if not hasattr(cgutils, "get_or_insert_function"):
+        problems.append("numba.core.cgutils.get_or_insert_function is missing")
+    try:
+        api = _ufunc_api()
+        if not api[_FROM_FUNC_INDEX]:
+            problems.append("NumPy's PyUFunc_API has no PyUFunc_FromFuncAndDataAndSignature")
+    except (ImportError, AttributeError, ValueError) as exc:
+        problems.append(f"NumPy's ufunc C-API capsule is not reachable ({exc})")
     if problems:
         raise ImportError(
-            f"numba {numba.__version__} changed internals fastact relies on "
-            f"(tested range {SUPPORTED_NUMBA}): " + "; ".join(problems)
+            f"fastact cannot build ufuncs with numba {numba.__version__} / numpy {np.__version__} "
+            f"(tested: numba {SUPPORTED_NUMBA}): " + "; ".join(problems)
         )

@@ -49,6 +49,15 @@ class Activation:
     special: str = ""  # documented rules for NaN, +-inf, -0.0
     notes: str = ""
     domain: tuple[float, float] = (-10.0, 10.0)  # where the function is interesting (plots, samples)
+    knees: tuple[float, ...] = ()  # points where accuracy is hard (breakpoints, cancellation)
+    examples: dict[str, tuple[float, ...]] = field(default_factory=dict)  # typical parameter values (tests, report)
+
+    def example_params(self) -> list[tuple[float, ...]]:
+        """Parameter tuples to test and measure with (``[()]`` without parameters)."""
+        if not self.params:
+            return [()]
+        values = [self.examples[p] for p in self.params]
+        return list(zip(*values, strict=True))
 
     @property
     def nin(self) -> int:
@@ -102,6 +111,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="max(x, 0)",
         kernels=native(piecewise.relu),
         reference=lambda mp, x: x if x > 0 else mp.mpf(0),
+        knees=(0.0,),
         peers={"PyTorch": "F.relu", "JAX": "jax.nn.relu", "Keras": "relu", "TF": "tf.nn.relu"},
         special="relu(-0.0) = +0.0; NaN -> NaN; +inf -> +inf, -inf -> 0",
     ),
@@ -110,6 +120,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="min(max(x, 0), 6)",
         kernels=native(piecewise.relu6),
         reference=lambda mp, x: _clip(x, mp.mpf(0), mp.mpf(6)),
+        knees=(0.0, 6.0),
         peers={"PyTorch": "F.relu6", "JAX": "jax.nn.relu6", "Keras": "relu6", "TF": "tf.nn.relu6"},
         special="relu6(-0.0) = +0.0; NaN -> NaN",
     ),
@@ -126,6 +137,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "TF": "tf.nn.leaky_relu (alpha 0.2)",
         },
         special="slope * x with IEEE rules for x <= 0: -0.0 -> -0.0 * slope, -inf * 0 = NaN (as PyTorch)",
+        examples={"negative_slope": (0.01, 0.2, 0.3)},
         notes="No default slope: peers disagree (0.01, 0.2, 0.3).",
     ),
     Activation(
@@ -136,6 +148,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         reference=lambda mp, x, a: x if x > 0 else a * x,
         peers={"PyTorch": "F.prelu", "Keras": "layers.PReLU"},
         special="as leaky_relu",
+        examples={"weight": (0.25, -0.5)},
         notes="Same math as leaky_relu; the slope is a learned array that broadcasts against x.",
     ),
     Activation(
@@ -143,6 +156,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="clip(0.2 x + 0.5, 0, 1)  (0 below -2.5, 1 above 2.5)",
         kernels=exact(piecewise.hard_sigmoid),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
+        knees=(-2.5, 0.0, 2.5),
         approximates="sigmoid",
         peers={"Keras": "hard_sigmoid (Keras 2 / tf.keras <= 2.15)"},
         special="NaN -> NaN; -inf -> 0, +inf -> 1",
@@ -153,6 +167,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1)",
         kernels=exact(piecewise.hard_sigmoid6),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
+        knees=(-3.0, 0.0, 3.0),
         approximates="sigmoid",
         peers={
             "PyTorch": "F.hardsigmoid",
@@ -166,6 +181,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="x * relu6(x + 3) / 6",
         kernels=exact(piecewise.hard_swish),
         reference=lambda mp, x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
+        knees=(-3.0, 0.0, 3.0),
         approximates="silu",
         peers={
             "PyTorch": "F.hardswish",
@@ -179,6 +195,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="clip(x, -1, 1)",
         kernels=native(piecewise.hard_tanh),
         reference=lambda mp, x: _clip(x, mp.mpf(-1), mp.mpf(1)),
+        knees=(-1.0, 1.0),
         approximates="tanh",
         peers={"PyTorch": "F.hardtanh", "JAX": "jax.nn.hard_tanh", "Keras": "hard_tanh"},
         special="-0.0 -> -0.0; NaN -> NaN",
@@ -188,6 +205,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="x / (1 + |x|)",
         kernels=exact(rational.softsign),
         reference=lambda mp, x: x / (1 + abs(x)),
+        knees=(0.0,),
         peers={"PyTorch": "F.softsign", "JAX": "jax.nn.soft_sign", "Keras": "softsign", "TF": "tf.nn.softsign"},
         special="+-inf -> +-1; -0.0 -> -0.0; NaN -> NaN",
         domain=(-20.0, 20.0),

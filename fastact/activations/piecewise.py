@@ -14,7 +14,7 @@ remainder, so every dtype is correctly rounded.
 
 from __future__ import annotations
 
-from .._numba import jit, like
+from .._numba import f64_bits, jit, like
 from ..kernels.dd import div_dd_const, fast_two_sum, two_prod, two_sum
 
 
@@ -73,6 +73,12 @@ def hard_swish(x):
     p, pe = two_prod(x, s)
     p, pe = fast_two_sum(p, pe + x * e)
     h, lo = div_dd_const(p, pe, 6.0, 1.0 / 6.0)
+    # float64 subnormal x: the exact x/2 + x^2/6 lies just above |x|/2's tie when x is
+    # an odd multiple of 2^-1074, below the reach of a double-double; round it by hand
+    tie = (abs(x) < 2.0**-1020) & ((f64_bits(x) & 1) == 1)
+    up = (x + 5e-324) * 0.5
+    up = x * 0.0 if up == 0.0 else up  # -2^-1075 + tiny underflows to -0.0
+    h = up if tie else h
     below = x <= -3.0
     above = x >= 3.0
-    return (0.0 if below else (x if above else h)), (0.0 if below | above else lo)
+    return (0.0 if below else (x if above else h)), (0.0 if below | above | tie else lo)
