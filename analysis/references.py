@@ -107,8 +107,8 @@ def round_exact(values: Sequence[Any], dtype: Any) -> np.ndarray:
                 out[i] = -abs(pick) if (pick == 0 and values[i] < 0) else pick
         return out
     f64 = out.astype(np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        other = np.nextafter(out, np.where(d > f64, dt.type(np.inf), dt.type(-np.inf)).astype(dt))
+    with np.errstate(over="ignore", invalid="ignore"):  # nextafter(max, inf) overflows: fine
+        other = np.nextafter(out, np.where(d > f64, dt.type(np.inf), dt.type(-np.inf)).astype(dt))  # inf stays
         mid = (f64 + other.astype(np.float64)) / 2
     suspect = np.flatnonzero(np.isfinite(d) & (d == mid) & (d != f64))
     with mpmath.workdps(max(DPS, mpmath.mp.dps)):
@@ -122,16 +122,11 @@ def round_exact(values: Sequence[Any], dtype: Any) -> np.ndarray:
 
 
 def hi_lo(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Exact values as double-double arrays (``hi`` correctly rounded)."""
-    hi = np.empty(len(values))
-    lo = np.empty(len(values))
-    with mpmath.workdps(max(DPS, mpmath.mp.dps)):
+    """Exact values as double-double arrays (``hi`` correctly rounded, subnormals too)."""
+    hi = round_exact(values, np.float64)
+    lo = np.zeros(len(values))
+    with mpmath.workdps(DPS):
         for i, v in enumerate(values):
-            if mpmath.isnan(v) or mpmath.isinf(v):
-                hi[i] = float(v)
-                lo[i] = 0.0
-                continue
-            h = float(v)
-            hi[i] = h
-            lo[i] = float(v - mpmath.mpf(h)) if np.isfinite(h) else 0.0
+            if np.isfinite(hi[i]) and not mpmath.isnan(v):
+                lo[i] = float(v - mpmath.mpf(float(hi[i])))
     return hi, lo

@@ -73,12 +73,15 @@ def hard_swish(x):
     p, pe = two_prod(x, s)
     p, pe = fast_two_sum(p, pe + x * e)
     h, lo = div_dd_const(p, pe, 6.0, 1.0 / 6.0)
-    # float64 subnormal x: the exact x/2 + x^2/6 lies just above |x|/2's tie when x is
-    # an odd multiple of 2^-1074, below the reach of a double-double; round it by hand
-    tie = (abs(x) < 2.0**-1020) & ((f64_bits(x) & 1) == 1)
+    # |x| < 2^-900 (float64 only): the result is x/2 + x^2/6 with x^2/6 far below
+    # double-double reach (and its products go subnormal).  x/2 is exact unless x is
+    # an odd multiple of 2^-1074; then x^2/6 > 0 breaks the tie upwards.
+    small = abs(x) < 2.0**-900
+    tie = (abs(x) < 2.0**-1021) & ((f64_bits(x) & 1) == 1)
     up = (x + 5e-324) * 0.5
     up = x * 0.0 if up == 0.0 else up  # -2^-1075 + tiny underflows to -0.0
-    h = up if tie else h
+    h = (up if tie else x * 0.5) if small else h
+    tie = small
     below = x <= -3.0
     above = x >= 3.0
     return (0.0 if below else (x if above else h)), (0.0 if below | above | tie else lo)

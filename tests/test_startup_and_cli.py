@@ -1,0 +1,116 @@
+"""Start-up behaviour (lazy, cached, cache can be turned off) and the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _numba
+from fastact.registry import NAMES
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}, timeout=600
+    )
+
+
+def test_import_compiles_nothing_and_dir_lists_everything():
+    r = run(
+        "import fastact, sys\n"
+        "assert fastact._built == {}, fastact._built\n"
+        "assert not any(n in vars(fastact) for n in fastact.__all__)\n"
+        "assert set(fastact.__all__) <= set(dir(fastact))\n"
+        "print('ok')"
+    )
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'gelu_fast'"):
+        fastact.gelu_fast  # noqa: B018
+
+
+def test_cache_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("FASTACT_CACHE", "0")
+    assert not _numba.cache_enabled()
+    monkeypatch.setenv("FASTACT_CACHE", "1")
+    assert _numba.cache_enabled()
+    r = run("import fastact, numpy as np; print(fastact.relu6(np.array([7.0, -1.0])))", FASTACT_CACHE="0")
+    assert r.returncode == 0 and "[6. 0.]" in r.stdout, r.stderr
+
+
+def test_unwritable_cache_falls_back_quietly(monkeypatch):
+    """numba refuses cache=True when no cache directory is writable; fastact compiles without."""
+    real = _numba.numba.cfunc
+    calls = []
+
+    def fake(sig, cache=False, **kw):
+        calls.append(cache)
+        if cache:
+            raise RuntimeError("cannot cache function 'x': no locator available for file 'y'")
+        return real(sig, **kw)
+
+    monkeypatch.setattr(_numba.numba, "cfunc", fake)
+    from fastact import build, registry
+
+    uf = build.build(registry.get("relu"), cache=True)
+    assert calls[:2] == [True, False]
+    assert np.array_equal(uf(np.array([-1.0, 2.0])), [0.0, 2.0])
+
+
+def test_internals_check_passes():
+    _numba.check_internals()
+
+
+def test_loops_are_simd_vectorized():
+    """The float32 relu loop must use packed AVX/SSE instructions (ymm or xmm packed ops)."""
+    import re
+
+    import numba
+
+    from fastact import _loops, build, convert, registry
+
+    act = registry.get("relu")
+    k = act.kernels["float32"]
+    f = _numba.clone(
+        _loops.unary,
+        "simd_check",
+        KERNEL=k.fn,
+        TIN=numba.float32,
+        ISZ=4,
+        IN=convert.IN["f", k.arg],
+        OUT=convert.OUT["f", k.ret],
+    )
+    asm = numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
+    packed = re.findall(r"\bv?max(?:ps)\b|\bvblendvps\b|\bv?cmp\w*ps\b", asm)
+    assert packed, "no packed single-precision instructions in the float32 relu loop"
+    del build
+
+
+def test_cli_list_prints_every_function():
+    r = subprocess.run([sys.executable, "-m", "fastact", "list"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0
+    for name in NAMES:
+        assert f"{name}(" in r.stdout
+
+
+def test_cli_bad_arguments_exit_2():
+    r = subprocess.run([sys.executable, "-m", "fastact", "nonsense"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "invalid choice" in r.stderr
+
+
+def test_readme_tables_match_the_registry():
+    r = subprocess.run(
+        [sys.executable, "tools/readme_tables.py", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    assert r.returncode == 0, r.stderr
