@@ -38,8 +38,13 @@ def jit(fn=None, **options):
 
     Python's error model adds a ZeroDivisionError branch to every division, which
     keeps loops from vectorizing; NumPy's gives IEEE results (x/0 = +-inf, 0/0 = NaN).
+    ``fastmath`` defaults to off, explicitly (numba otherwise inherits the caller's).
     """
     options.setdefault("error_model", "numpy")
+    # explicit, so that numba does not let a caller's fastmath flags leak into
+    # kernels whose error-free transformations (two_sum, magic-number rounding)
+    # reassociation would silently destroy
+    options.setdefault("fastmath", False)
     if fn is None:
         return lambda f: numba.njit(f, **options)
     return numba.njit(fn, **options)

@@ -3,9 +3,10 @@
 softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m),  m = max_j x_j
 log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m))
 
-float16 and float32 rows compute exp in float32 and accumulate in float64;
-float64 rows work in float64.  The sum is split as ``count(x_j == m) + rest`` so
-that log_softmax near 0 (one dominant entry) is ``-log1p(rest)`` without the
+float16 and float32 rows compute exp in float32, float64 rows in float64; sums
+are accumulated in float64 (vectorized, reassociated: the only fastmath flag
+used).  For log_softmax the sum is split as ``count(x_j == m) + rest`` so that
+log_softmax near 0 (one dominant entry) is ``-log1p(rest)`` without the
 cancellation of ``log(1 + rest)``.
 
 Rows with a NaN, a +inf, or only -inf entries give NaN throughout (as PyTorch,
@@ -18,7 +19,7 @@ import math
 
 import numpy as np
 
-from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, itemsize, jit, load, load_at, store, store_at
+from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, itemsize, jit, like, load, load_at, store, store_at
 from ..convert import narrow, widen
 from ..kernels.dd import two_sum
 from ..kernels.exp import exp_f32, exp_f64
@@ -58,74 +59,144 @@ def _log1p(x):
     return x if u == 1.0 else math.log(u) * (x / (u - 1.0))
 
 
-# exp(v - m) with v - m formed exactly: rounding it first would be amplified |v - m|-fold
-# in the result (2e-6 relative at v - m = -36 in float32).
+# exp(v - m) with v - m formed exactly (two_sum): rounding it first would be amplified
+# |v - m|-fold in the result (2e-6 relative at v - m = -36 in float32).
 @jit
 def _exp_diff_f32(v, m):
-    # float32 values: v - m is exact in float64 and cannot overflow there
-    t = np.float64(v) - np.float64(m)
-    t = t if t > -200.0 else -200.0  # exp is 0 below -104 anyway
-    th = np.float32(t)
-    e = exp_f32(th)
-    return e + e * np.float32(t - np.float64(th))
+    hi, lo = two_sum(v, -m)
+    e = exp_f32(hi)
+    # far below the max (or v - m overflowing to -inf, lo NaN) the term is 0
+    return np.float32(0.0) if hi < np.float32(-104.0) else e + e * lo
 
 
 @jit
 def _exp_diff_f64(v, m):
     hi, lo = two_sum(v, -m)
     e = exp_f64(hi)
-    return e if hi < -800.0 else e + e * lo  # far below the max (or v - m = -inf): 0
+    return 0.0 if hi < -746.0 else e + e * lo
 
 
 def _make_row(exp_diff, key, unkey, key_min, log: bool):
+    """Row kernel for one compute type (float32 or float64 exp)."""
+
+    # The hot loops are small functions of their own, one job each: elementwise loops
+    # give the same bits whether LLVM vectorizes them or not (an in-place call takes
+    # the scalar path, since x and y alias), and the sums read one array and never
+    # store, so their (reassociated, vectorized) order does not depend on aliasing.
     @jit(fastmath=_ROW_FLAGS)
+    def sum_exp(xp, sx, n, m, TIN):
+        total = 0.0
+        if sx == itemsize(TIN):
+            for i in range(n):
+                total += np.float64(exp_diff(widen(load(xp, i, TIN)), m))
+        else:
+            for i in range(n):
+                total += np.float64(exp_diff(widen(load_at(xp, i * sx, TIN)), m))
+        return total
+
+    @jit(fastmath=_ROW_FLAGS)
+    def sum_stored(yp, sy, n, TIN):
+        total = 0.0
+        if sy == itemsize(TIN):
+            for i in range(n):
+                total += np.float64(load(yp, i, TIN))
+        else:
+            for i in range(n):
+                total += np.float64(load_at(yp, i * sy, TIN))
+        return total
+
+    @jit(fastmath=_ROW_FLAGS)
+    def sum_rest(xp, sx, n, m, TIN):
+        # sum over v != m of exp(v - m), as sum(e - [v == m]): at a maximum e is exactly 1,
+        # so every term is exact and there is no cancellation; the count of maxima too
+        # (exact below 2^24 maxima in float32)
+        zero = like(0.0, m)
+        one = like(1.0, m)
+        rest = zero  # in the compute type: one vector width through the loop
+        cnt = zero
+        if sx == itemsize(TIN):
+            for i in range(n):
+                v = widen(load(xp, i, TIN))
+                top = one if v == m else zero
+                rest += exp_diff(v, m) - top
+                cnt += top
+        else:
+            for i in range(n):
+                v = widen(load_at(xp, i * sx, TIN))
+                top = one if v == m else zero
+                rest += exp_diff(v, m) - top
+                cnt += top
+        return rest, cnt
+
+    @jit
     def row(xp, sx, yp, sy, n, TIN):
         if n == 0:
             return
-        unit_x = sx == itemsize(TIN)
-        unit_y = sy == itemsize(TIN)
-        # pass 1: maximum (as an integer max, which vectorizes) and NaN count
+        size = itemsize(TIN)
+        ux = sx == size
+        uy = sy == size
+        # pass 1: maximum (an integer max over order-preserving keys vectorizes) and NaNs
         k = key_min
         bad = 0
-        for i in range(n):
-            v = widen(load(xp, i, TIN)) if unit_x else widen(load_at(xp, i * sx, TIN))
-            k = max(k, key(v))
-            bad += v != v
+        if ux:
+            for i in range(n):
+                v = widen(load(xp, i, TIN))
+                k = max(k, key(v))
+                bad += v != v
+        else:
+            for i in range(n):
+                v = widen(load_at(xp, i * sx, TIN))
+                k = max(k, key(v))
+                bad += v != v
         m = unkey(k)
         if bad > 0 or m == math.inf or m == -math.inf:
             nan = narrow(math.nan, TIN)
             for i in range(n):
-                if unit_y:
-                    store(yp, i, nan)
-                else:
-                    store_at(yp, i * sy, nan)
+                store_at(yp, i * sy, nan)
             return
-        # pass 2: the sum, split as count(x == m) + rest
-        rest = 0.0
-        cnt = 0
-        for i in range(n):
-            v = widen(load(xp, i, TIN)) if unit_x else widen(load_at(xp, i * sx, TIN))
-            top = v == m
-            cnt += top
-            rest += 0.0 if top else np.float64(exp_diff(v, m))
         if log:
-            lse = _log1p((cnt - 1) + rest)
-            for i in range(n):
-                v = widen(load(xp, i, TIN)) if unit_x else widen(load_at(xp, i * sx, TIN))
-                y = narrow((np.float64(v) - np.float64(m)) - lse, TIN)
-                if unit_y:
-                    store(yp, i, y)
+            rest, cnt = sum_rest(xp, sx, n, m, TIN)
+            lse = _log1p((np.float64(cnt) - 1.0) + np.float64(rest))
+            mm = np.float64(m)
+            if ux and uy:
+                for i in range(n):
+                    store(yp, i, narrow((np.float64(widen(load(xp, i, TIN))) - mm) - lse, TIN))
+            else:
+                for i in range(n):
+                    store_at(yp, i * sy, narrow((np.float64(widen(load_at(xp, i * sx, TIN))) - mm) - lse, TIN))
+            return
+        if size > 2:
+            # float32/float64: keep the exp terms in y, then scale them
+            if ux and uy:
+                for i in range(n):
+                    store(yp, i, exp_diff(widen(load(xp, i, TIN)), m))
+            else:
+                for i in range(n):
+                    store_at(yp, i * sy, exp_diff(widen(load_at(xp, i * sx, TIN)), m))
+            total = sum_stored(yp, sy, n, TIN)
+            inv = 1.0 / total
+            # float32 terms: one rounding of the double product; float64: divide (one rounding)
+            if uy:
+                if size == 8:
+                    for i in range(n):
+                        store(yp, i, load(yp, i, TIN) / total)
                 else:
-                    store_at(yp, i * sy, y)
+                    inv32 = like(inv, m)  # one more rounding (1/total), for a loop without conversions
+                    for i in range(n):
+                        store(yp, i, load(yp, i, TIN) * inv32)
+            else:
+                for i in range(n):
+                    e = np.float64(load_at(yp, i * sy, TIN))
+                    store_at(yp, i * sy, narrow(e / total if size == 8 else e * inv, TIN))
         else:
-            inv = 1.0 / (cnt + rest)
-            for i in range(n):
-                v = widen(load(xp, i, TIN)) if unit_x else widen(load_at(xp, i * sx, TIN))
-                y = narrow(np.float64(exp_diff(v, m)) * inv, TIN)
-                if unit_y:
-                    store(yp, i, y)
-                else:
-                    store_at(yp, i * sy, y)
+            # float16 cannot hold the unscaled terms without a second rounding: recompute them
+            inv = 1.0 / sum_exp(xp, sx, n, m, TIN)
+            if ux and uy:
+                for i in range(n):
+                    store(yp, i, narrow(np.float64(exp_diff(widen(load(xp, i, TIN)), m)) * inv, TIN))
+            else:
+                for i in range(n):
+                    store_at(yp, i * sy, narrow(np.float64(exp_diff(widen(load_at(xp, i * sx, TIN)), m)) * inv, TIN))
 
     return row
 
