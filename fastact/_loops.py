@@ -8,7 +8,7 @@ unit-stride branch indexes typed pointers so LLVM vectorizes it.
 """
 # ruff: noqa: F821  (KERNEL, TIN, ISZ, IN, OUT are bound per clone)
 
-from ._numba import clear_invalid, load, load_at, offset_ptr, store, store_at
+from ._numba import clear_fp_flags, load, load_at, offset_ptr, store, store_at
 
 
 def unary(args, dims, steps, data):
@@ -23,7 +23,7 @@ def unary(args, dims, steps, data):
     else:
         for i in range(n):
             store_at(yp, i * sy, OUT(KERNEL(IN(load_at(xp, i * sx, TIN)))))
-    clear_invalid()
+    clear_fp_flags()
 
 
 def binary(args, dims, steps, data):
@@ -47,7 +47,7 @@ def binary(args, dims, steps, data):
     else:
         for i in range(n):
             store_at(yp, i * sy, OUT(KERNEL(IN(load_at(xp, i * sx, TIN)), IN(load_at(ap, i * sa, TIN)))))
-    clear_invalid()
+    clear_fp_flags()
 
 
 def rows(args, dims, steps, data):
@@ -58,7 +58,7 @@ def rows(args, dims, steps, data):
     yp = args[1]
     for r in range(count):
         KERNEL(offset_ptr(xp, r * steps[0]), steps[2], offset_ptr(yp, r * steps[1]), steps[3], n, TIN)
-    clear_invalid()
+    clear_fp_flags()
 
 
 TEMPLATES = {1: unary, 2: binary}

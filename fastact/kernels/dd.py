@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import bits_f32, bits_f64, f32_bits, f32_to_half, f64_bits, fma, jit
+from .._numba import bits_f32, bits_f64, f32_bits, f32_to_half, f64_bits, fma, jit, like
 
 _INF = np.inf
 
@@ -27,7 +27,7 @@ def two_sum(a, b):
     s = a + b
     bb = s - a
     e = (a - (s - bb)) + (b - bb)
-    return s, e
+    return s, (e if abs(s) < _INF else like(0.0, e))  # inf - inf in e would turn an overflow into NaN
 
 
 @jit
@@ -43,7 +43,8 @@ def fast_two_sum(a, b):
 def two_prod(a, b):
     """``(p, e)`` with ``p = fl(a*b)`` and ``p + e = a*b`` exactly (needs FMA)."""
     p = a * b
-    return p, fma(a, b, -p)
+    e = fma(a, b, -p)
+    return p, (e if abs(p) < _INF else like(0.0, e))  # overflowed products carry no error term
 
 
 @jit

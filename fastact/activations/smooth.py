@@ -1,0 +1,217 @@
+"""Smooth activations: sigmoid family, tanh, ELU family, softplus, mish, GELU.
+
+Each is written once against a set of math kernels and built twice:
+``WIDE`` (float64 arithmetic with ~1e-12 kernels) serves float32 and float16, whose
+results it leaves within 0.5 + 1e-4 ULP before the single final rounding; ``F64``
+(float64 kernels to ~1 ulp, arguments carried as double-doubles where rounding them
+would be amplified) serves float64.  Kernels take float64 and return float64.
+
+Forms chosen against the accuracy traps:
+- sigmoid and everything built on it use e = exp(-|t|) and num/(1 + e) with
+  num = 1 or e: no overflow, no 1 - tiny, no -0 for normal results;
+- GELU is x * erfc(-x/sqrt2)/2 with erfc from exp(-x^2/2) and x^2 exact: no 1 + erf
+  cancellation, no amplified argument rounding;
+- tanh is expm1(2|x|)/(expm1(2|x|) + 2) (relative accuracy at 0); ELU family uses expm1;
+- softplus is max(x, 0) + log1p(exp(-|x|)); log_sigmoid(x) = -softplus(-x);
+- mish is x * n/d with u = exp(-|x|): n = 1 + 2u, d = n + 2u^2 (x >= 0) or
+  n = u(u + 2), d = n + 2 (x < 0), equal to x tanh(softplus(x)) without overflow.
+Limits at -inf of x * (something -> 0) are -0.0 (not NaN): silu, swish, gelu*, mish.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+from .._numba import bits_f64, f64_bits, fma, jit
+from ..kernels.dd import fast_two_sum, two_prod
+from ..kernels.erf import erfc_pos_f64, erfc_pos_w
+from ..kernels.exp import exp_dd, exp_w, expm1_f64, expm1_w
+from ..kernels.log import log1p_f64, log1p_w
+
+_SIGN = -0x8000000000000000  # the float64 sign bit as int64
+SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+GELU_TANH_C = 0.7978845608028654  # sqrt(2/pi)
+GELU_TANH_A = 0.044715
+GELU_SIGMOID_K = 1.702
+_INV_SQRT2 = 0.7071067811865476
+
+
+def _split(v: str) -> tuple[float, float]:
+    """A decimal constant as a double-double (hi, lo), via Python's exact Fractions."""
+    from fractions import Fraction
+
+    hi = float(v)
+    return hi, float(Fraction(v) - Fraction(hi))
+
+
+_SELU_SCALE_HI, _SELU_SCALE_LO = _split("1.0507009873554804934193349852946")
+_SELU_AS_HI, _SELU_AS_LO = 1.7580993408473768, 1.41535193800845e-17  # scale * alpha
+_K_HI, _K_LO = _split("1.702")
+_A_HI, _A_LO = _split("0.044715")
+_C2_HI, _C2_LO = 1.5957691216057308, -9.96930880911092e-17  # 2 sqrt(2/pi)
+
+
+@jit
+def copysign(mag, s):
+    """|mag| with the sign of s, by bits (vectorizes)."""
+    return bits_f64((f64_bits(mag) & ~_SIGN) | (f64_bits(s) & _SIGN))
+
+
+@jit
+def _neg_inf_to_neg_zero(x, y):
+    return -0.0 if x == -math.inf else _zero_keeps_sign(x, y)
+
+
+@jit
+def _zero_keeps_sign(x, y):
+    # for f(x) ~ c x near 0 (c > 0): f(+-0) = +-0, which double-double sums would lose
+    return x if x == 0.0 else y
+
+
+def _family(exp_t, expm1, log1p, precise: bool):
+    """The kernels with one set of math functions. ``exp_t(hi, lo)`` is exp of a double-double."""
+
+    @jit
+    def sig_parts(hi, lo):
+        # sigmoid(t) = num / den for t = hi + lo, e = exp(-|t|)
+        neg = hi < 0.0
+        e = exp_t(-abs(hi), lo if neg else -lo)
+        d_hi, d_lo = fast_two_sum(1.0, e)  # 1 + e exactly (e <= 1)
+        return (e if neg else 1.0), d_hi, d_lo
+
+    @jit
+    def scaled(x, num, d_hi, d_lo):
+        # x * num / (d_hi + d_lo); float64: the product and quotient carried as double-doubles,
+        # so only the final addition rounds
+        if precise:
+            p_hi, p_lo = two_prod(x, num)
+            q = p_hi / d_hi
+            r = fma(-q, d_hi, p_hi) + p_lo - q * d_lo
+            y = q + r / d_hi
+            return y if abs(q) < math.inf else q
+        return x * num / d_hi
+
+    @jit
+    def sigmoid(x):
+        num, d_hi, d_lo = sig_parts(x, 0.0)
+        return scaled(1.0, num, d_hi, d_lo)
+
+    @jit
+    def silu(x):
+        num, d_hi, d_lo = sig_parts(x, 0.0)
+        return _neg_inf_to_neg_zero(x, scaled(x, num, d_hi, d_lo))
+
+    @jit
+    def swish(x, beta):
+        hi, lo = two_prod(beta, x) if precise else (beta * x, 0.0)
+        num, d_hi, d_lo = sig_parts(hi, lo)
+        return _neg_inf_to_neg_zero(x, scaled(x, num, d_hi, d_lo))
+
+    @jit
+    def gelu_sigmoid(x):
+        if precise:
+            hi, lo = two_prod(_K_HI, x)
+            lo = fma(_K_LO, x, lo) if abs(hi) < math.inf else 0.0
+        else:
+            hi, lo = GELU_SIGMOID_K * x, 0.0
+        num, d_hi, d_lo = sig_parts(hi, lo)
+        return _neg_inf_to_neg_zero(x, scaled(x, num, d_hi, d_lo))
+
+    @jit
+    def gelu_tanh(x):
+        # 0.5 x (1 + tanh(u)) = x sigmoid(2u), 2u = 2 sqrt(2/pi) (x + 0.044715 x^3)
+        if precise:
+            s_hi, s_lo = two_prod(x, x)
+            a_hi, a_lo = two_prod(_A_HI, s_hi)
+            a_lo = a_lo + _A_HI * s_lo + _A_LO * s_hi
+            w_hi = 1.0 + a_hi  # 1 + a x^2 >= 1: a plain sum keeps ~2^-105
+            w_lo = (1.0 - w_hi) + a_hi + a_lo
+            p_hi, p_lo = two_prod(x, w_hi)
+            p_lo = fma(x, w_lo, p_lo)
+            t_hi, t_lo = two_prod(_C2_HI, p_hi)
+            t_lo = t_lo + _C2_HI * p_lo + _C2_LO * p_hi
+        else:
+            t_hi, t_lo = 2.0 * GELU_TANH_C * x * (1.0 + GELU_TANH_A * (x * x)), 0.0
+        num, d_hi, d_lo = sig_parts(t_hi, t_lo)
+        y = scaled(x, num, d_hi, d_lo)
+        return _neg_inf_to_neg_zero(x, (x if x > 0.0 else -0.0) if abs(x) >= 1e10 else y)
+
+    @jit
+    def gelu(x):
+        # x Phi(x) = x erfc(-x/sqrt2)/2; Phi = erfc(z)/2 (x < 0) or 1 - erfc(z)/2, z = |x|/sqrt2
+        z = abs(x) * _INV_SQRT2
+        if precise:
+            sq_hi, sq_lo = two_prod(x, x)
+            c = erfc_pos_f64(z, 0.5 * sq_hi, 0.5 * sq_lo)
+        else:
+            c = erfc_pos_w(z, 0.5 * (x * x))
+        c = 0.0 if z == math.inf else c  # erfc(+inf) = 0
+        phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
+        return _neg_inf_to_neg_zero(x, x * phi)
+
+    @jit
+    def tanh(x):
+        a = abs(x)
+        em = expm1(2.0 * a)
+        y = em / (em + 2.0)
+        y = 1.0 if a > 22.0 else y  # tanh(22) rounds to 1 in float64; avoids inf/inf
+        return copysign(y, x) if x == x else x
+
+    @jit
+    def softplus(x):
+        return max(x, 0.0) + log1p(exp_t(-abs(x), 0.0))
+
+    @jit
+    def log_sigmoid(x):
+        return 0.0 - (max(-x, 0.0) + log1p(exp_t(-abs(x), 0.0)))
+
+    @jit
+    def elu(x, alpha):
+        return x if x > 0.0 else alpha * expm1(x)
+
+    @jit
+    def selu(x):
+        if precise:
+            p_hi, p_lo = two_prod(_SELU_SCALE_HI, x)
+            pos = p_hi + fma(_SELU_SCALE_LO, x, p_lo)
+            em = expm1(x)
+            n_hi, n_lo = two_prod(_SELU_AS_HI, em)
+            neg = n_hi + fma(_SELU_AS_LO, em, n_lo)
+        else:
+            pos = SELU_SCALE * x
+            neg = (SELU_SCALE * SELU_ALPHA) * expm1(x)
+        return _zero_keeps_sign(x, pos if x > 0.0 else neg)
+
+    @jit
+    def celu(x, alpha):
+        q = x / alpha
+        if precise:
+            ql = fma(-q, alpha, x) / alpha  # x/alpha = q + ql
+            ql = ql if abs(q) < math.inf else 0.0
+            em = expm1(q)
+            em = fma(ql, em + 1.0, em)
+        else:
+            em = expm1(q)
+        return _zero_keeps_sign(x, x if x > 0.0 else alpha * em)
+
+    @jit
+    def mish(x):
+        u = exp_t(-abs(x), 0.0)
+        pos = x >= 0.0
+        n = 1.0 + 2.0 * u if pos else u * (u + 2.0)
+        d = n + 2.0 * u * u if pos else n + 2.0
+        return _neg_inf_to_neg_zero(x, x * n / d)
+
+    return SimpleNamespace(**{k: v for k, v in locals().items() if hasattr(v, "py_func") and k != "sig_parts"})
+
+
+@jit
+def _exp_wide(hi, lo):
+    e = exp_w(hi)
+    return fma(e, lo, e)
+
+
+WIDE = _family(_exp_wide, expm1_w, log1p_w, precise=False)
+F64 = _family(exp_dd, expm1_f64, log1p_f64, precise=True)

@@ -1,0 +1,34 @@
+"""erfc for z >= 0 in float64 arithmetic, branch-free, relative accuracy everywhere.
+
+erfc(z) = exp(-z^2) Y(t) / (1 + 2z),  t = (z - K) / (z + K),
+with Y(t) = (1 + 2z) exp(z^2) erfc(z) smooth on t in [-1, 1] (Shepherd & Laframboise's
+form; coefficients from ``tools/fit_coefficients.py``).  The caller passes z^2 as a
+double-double, because exp(-z^2) turns an error d in z^2 into a relative error d:
+rounding z = x/sqrt(2) before squaring would cost 2 z^2 ulps in the tail.
+"""
+
+from __future__ import annotations
+
+from .._numba import jit
+from .coefficients import ERFCX_F64, ERFCX_K, ERFCX_W
+from .exp import exp_dd, exp_w
+from .poly import horner
+
+
+@jit
+def erfc_pos_f64(z, z2_hi, z2_lo):
+    """erfc(z), z >= 0, with z^2 = z2_hi + z2_lo; about 1-2 float64 ulp."""
+    t = (z - ERFCX_K) / (z + ERFCX_K)
+    return exp_dd(-z2_hi, -z2_lo) * horner(ERFCX_F64, t) / fma2z(z)
+
+
+@jit
+def erfc_pos_w(z, z2):
+    """erfc(z), z >= 0, z^2 exact in float64; ~1e-12 relative (float32/float16 results)."""
+    t = (z - ERFCX_K) / (z + ERFCX_K)
+    return exp_w(-z2) * horner(ERFCX_W, t) / fma2z(z)
+
+
+@jit
+def fma2z(z):
+    return 1.0 + 2.0 * z

@@ -1,0 +1,57 @@
+"""log1p in float64 arithmetic, branch-free.
+
+log1p(u) = k ln2 + log(m) + c/f with f = 1 + u = m 2^k, m in [sqrt(2)/2, sqrt(2)),
+c = u - (f - 1) the part of u lost in 1 + u, and log(m) = 2 atanh(z),
+z = (m - 1)/(m + 1), |z| <= 0.1716, by its Taylor series.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._numba import bits_f64, f64_bits, fma, jit
+from .coefficients import LOG_F64, LOG_W
+from .dd import fast_two_sum, two_sum
+from .poly import horner
+
+_SQRT2 = 1.4142135623730951
+_LN2_HI = 0.6931471805598903  # low bits zero: k * hi is exact
+_LN2_LO = 5.497923018708371e-14
+
+
+@jit
+def _log1p(u, coefs):
+    f = 1.0 + u
+    c = (u - (f - 1.0)) / f  # first-order correction for the rounding of 1 + u
+    b = f64_bits(f)
+    k = ((b >> 52) & 0x7FF) - 1023
+    m = bits_f64(b - (k << 52))  # f / 2^k in [1, 2)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    k = k + 1 if big else k
+    d = m - 1.0  # exact
+    s_hi, s_lo = two_sum(m, 1.0)
+    z = d / s_hi
+    z_lo = (fma(-z, s_hi, d) - z * s_lo) / s_hi  # z + z_lo = d / (m + 1) to ~2^-100
+    z2 = z * z
+    lm_hi, lm_lo = fast_two_sum(2.0 * z, horner(coefs, z2) * z2 * z + 2.0 * z_lo)  # 2z + z^3 P(z^2)
+    kf = float(k)
+    t_hi, t_lo = fast_two_sum(kf * _LN2_HI, lm_hi)  # k ln2_hi is exact
+    y = t_hi + (t_lo + lm_lo + fma(kf, _LN2_LO, c))
+    # special inputs: u = -1 -> -inf, u < -1 -> NaN, u = inf -> inf, tiny u -> u (keeps -0.0)
+    y = -math.inf if f == 0.0 else y
+    y = math.nan if f < 0.0 else y
+    y = f if f == math.inf else y
+    return u if abs(u) < 1e-300 else y
+
+
+@jit
+def log1p_f64(u):
+    """log(1 + u), float64 arithmetic to about 1 ulp."""
+    return _log1p(u, LOG_F64)
+
+
+@jit
+def log1p_w(u):
+    """log(1 + u) to ~1e-12 relative (for float32/float16 results)."""
+    return _log1p(u, LOG_W)
