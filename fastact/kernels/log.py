@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._numba import bits_f64, f64_bits, fma, jit
 from .coefficients import LOG_F64, LOG_W
 from .dd import fast_two_sum, two_sum
@@ -20,9 +22,18 @@ _LN2_LO = 5.497923018708371e-14
 
 
 @jit
+def _int_to_float(k):
+    # int64 -> float64 for |k| < 2^31 through the bits of 2^52 + 2^31 + k: AVX2 has no
+    # packed int64 -> double conversion, and a scalar one keeps the loop from vectorizing
+    return bits_f64(0x4330000080000000 + k) - 4503601774854144.0
+
+
+@jit
 def _log1p(u, coefs):
     f = 1.0 + u
-    c = (u - (f - 1.0)) / f  # first-order correction for the rounding of 1 + u
+    # first-order correction for the rounding of 1 + u: c/f, where c is below ulp(f) so a
+    # float32 reciprocal of f is ample (and cheaper than a float64 division)
+    c = (u - (f - 1.0)) * np.float64(np.float32(1.0) / np.float32(f))
     b = f64_bits(f)
     k = ((b >> 52) & 0x7FF) - 1023
     m = bits_f64(b - (k << 52))  # f / 2^k in [1, 2)
@@ -32,10 +43,10 @@ def _log1p(u, coefs):
     d = m - 1.0  # exact
     s_hi, s_lo = two_sum(m, 1.0)
     z = d / s_hi
-    z_lo = (fma(-z, s_hi, d) - z * s_lo) / s_hi  # z + z_lo = d / (m + 1) to ~2^-100
+    z_lo = (fma(-z, s_hi, d) - z * s_lo) * np.float64(np.float32(1.0) / np.float32(s_hi))  # z + z_lo ~ d/(m+1)
     z2 = z * z
     lm_hi, lm_lo = fast_two_sum(2.0 * z, horner(coefs, z2) * z2 * z + 2.0 * z_lo)  # 2z + z^3 P(z^2)
-    kf = float(k)
+    kf = _int_to_float(k)
     t_hi, t_lo = fast_two_sum(kf * _LN2_HI, lm_hi)  # k ln2_hi is exact
     y = t_hi + (t_lo + lm_lo + fma(kf, _LN2_LO, c))
     # special inputs: u = -1 -> -inf, u < -1 -> NaN, u = inf -> inf, tiny u -> u (keeps -0.0)
