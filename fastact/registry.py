@@ -42,6 +42,9 @@ class Activation:
     formula: str
     kernels: dict[str, Kernel]  # dtype name -> Kernel
     reference: Callable[..., Any]  # (mp, x, *params) -> mpf; rows: (mp, list) -> list
+    # fast float64 reference for million-point sweeps: (np, special, x, *params) -> array,
+    # NumPy/SciPy in cancellation-free forms, sharing no code with fastact's kernels
+    oracle: Callable[..., Any] | None = None
     params: tuple[str, ...] = ()
     approximates: str | None = None
     signature: str | None = None  # gufunc core signature, e.g. "(n)->(n)"
@@ -126,6 +129,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="max(x, 0)",
         kernels=native(piecewise.relu),
         reference=lambda mp, x: x if x > 0 else mp.mpf(0),
+        oracle=lambda np, sp, x: np.maximum(x, 0.0),
         knees=(0.0,),
         peers={"PyTorch": "F.relu", "JAX": "jax.nn.relu", "Keras": "relu", "TF": "tf.nn.relu"},
         special="relu(-0.0) = +0.0; NaN -> NaN; +inf -> +inf, -inf -> 0",
@@ -135,6 +139,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="min(max(x, 0), 6)",
         kernels=native(piecewise.relu6),
         reference=lambda mp, x: _clip(x, mp.mpf(0), mp.mpf(6)),
+        oracle=lambda np, sp, x: np.clip(x, 0.0, 6.0),
         knees=(0.0, 6.0),
         peers={"PyTorch": "F.relu6", "JAX": "jax.nn.relu6", "Keras": "relu6", "TF": "tf.nn.relu6"},
         special="relu6(-0.0) = +0.0; NaN -> NaN",
@@ -145,6 +150,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         kernels=native(piecewise.leaky_relu),
         params=("negative_slope",),
         reference=lambda mp, x, a: x if x > 0 else a * x,
+        oracle=lambda np, sp, x, a: np.where(x > 0, x, a * x),
         peers={
             "PyTorch": "F.leaky_relu (slope 0.01)",
             "JAX": "jax.nn.leaky_relu (0.01)",
@@ -161,6 +167,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         kernels=native(piecewise.leaky_relu),
         params=("weight",),
         reference=lambda mp, x, a: x if x > 0 else a * x,
+        oracle=lambda np, sp, x, a: np.where(x > 0, x, a * x),
         peers={"PyTorch": "F.prelu", "Keras": "layers.PReLU"},
         special="as leaky_relu",
         examples={"weight": (0.25, -0.5)},
@@ -171,6 +178,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="clip(0.2 x + 0.5, 0, 1)  (0 below -2.5, 1 above 2.5)",
         kernels=exact(piecewise.hard_sigmoid),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
+        oracle=lambda np, sp, x: np.clip((x + 2.5) / 5.0, 0.0, 1.0),
         knees=(-2.5, 0.0, 2.5),
         approximates="sigmoid",
         peers={"Keras": "hard_sigmoid (Keras 2 / tf.keras <= 2.15)"},
@@ -182,6 +190,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1)",
         kernels=exact(piecewise.hard_sigmoid6),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
+        oracle=lambda np, sp, x: np.clip((x + 3.0) / 6.0, 0.0, 1.0),
         knees=(-3.0, 0.0, 3.0),
         approximates="sigmoid",
         peers={
@@ -196,6 +205,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="x * relu6(x + 3) / 6",
         kernels=exact(piecewise.hard_swish),
         reference=lambda mp, x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
+        oracle=lambda np, sp, x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0,
         knees=(-3.0, 0.0, 3.0),
         approximates="silu",
         peers={
@@ -210,6 +220,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="clip(x, -1, 1)",
         kernels=native(piecewise.hard_tanh),
         reference=lambda mp, x: _clip(x, mp.mpf(-1), mp.mpf(1)),
+        oracle=lambda np, sp, x: np.clip(x, -1.0, 1.0),
         knees=(-1.0, 1.0),
         approximates="tanh",
         peers={"PyTorch": "F.hardtanh", "JAX": "jax.nn.hard_tanh", "Keras": "hard_tanh"},
@@ -220,6 +231,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         formula="x / (1 + |x|)",
         kernels=exact(rational.softsign),
         reference=lambda mp, x: x / (1 + abs(x)),
+        oracle=lambda np, sp, x: x / (1.0 + np.abs(x)),
         knees=(0.0,),
         peers={"PyTorch": "F.softsign", "JAX": "jax.nn.soft_sign", "Keras": "softsign", "TF": "tf.nn.softsign"},
         special="+-inf -> +-1; -0.0 -> -0.0; NaN -> NaN",
@@ -249,6 +261,7 @@ ACTIVATIONS += (
         formula="1 / (1 + exp(-x))",
         kernels=smooth_kernels("sigmoid"),
         reference=_sig,
+        oracle=lambda np, sp, x: sp.expit(x),
         peers={
             "PyTorch": "torch.sigmoid",
             "JAX": "jax.nn.sigmoid",
@@ -265,6 +278,7 @@ ACTIVATIONS += (
         formula="-softplus(-x) = -log(1 + exp(-x))",
         kernels=smooth_kernels("log_sigmoid"),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
+        oracle=lambda np, sp, x: sp.log_expit(x),
         peers={
             "PyTorch": "F.logsigmoid",
             "JAX": "jax.nn.log_sigmoid",
@@ -281,6 +295,7 @@ ACTIVATIONS += (
         formula="(e^x - e^-x) / (e^x + e^-x)",
         kernels=smooth_kernels("tanh"),
         reference=lambda mp, x: mp.tanh(x),
+        oracle=lambda np, sp, x: np.tanh(x),
         peers={"PyTorch": "torch.tanh", "JAX": "jnp.tanh", "Keras": "tanh", "TF": "tf.math.tanh", "SciPy": "np.tanh"},
         special="+-inf -> +-1; -0.0 -> -0.0",
         max_ulp=SMOOTH_ULP,
@@ -292,6 +307,7 @@ ACTIVATIONS += (
         kernels=smooth_kernels("elu"),
         params=("alpha",),
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x),
+        oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0))),
         peers={"PyTorch": "F.elu (alpha 1)", "JAX": "jax.nn.elu", "Keras": "elu", "TF": "tf.nn.elu (alpha 1 only)"},
         special="-inf -> -alpha; -0.0 -> -0.0 * alpha",
         examples={"alpha": (1.0, 0.5)},
@@ -302,6 +318,7 @@ ACTIVATIONS += (
         formula="scale * (x if x > 0 else alpha * (exp(x) - 1)); scale 1.0507009873554805, alpha 1.6732632423543772",
         kernels=smooth_kernels("selu"),
         reference=lambda mp, x: mp.mpf(_SELU_L) * (x if x > 0 else mp.mpf(_SELU_A) * mp.expm1(x)),
+        oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, x, float(_SELU_A) * np.expm1(np.minimum(x, 0.0))),
         peers={"PyTorch": "F.selu", "JAX": "jax.nn.selu", "Keras": "selu", "TF": "tf.nn.selu"},
         special="-inf -> -scale*alpha; float16 overflows to inf above 62344",
         max_ulp=SMOOTH_ULP,
@@ -312,6 +329,7 @@ ACTIVATIONS += (
         kernels=smooth_kernels("celu"),
         params=("alpha",),
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x / a),
+        oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0) / a)),
         peers={"PyTorch": "F.celu (alpha 1)", "JAX": "jax.nn.celu", "Keras": "celu"},
         special="-inf -> -alpha",
         examples={"alpha": (1.0, 0.5)},
@@ -322,6 +340,7 @@ ACTIVATIONS += (
         formula="log(1 + exp(x))",
         kernels=smooth_kernels("softplus"),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
+        oracle=lambda np, sp, x: np.logaddexp(x, 0.0),
         peers={
             "PyTorch": "F.softplus (beta 1; threshold 20 makes it linear above 20)",
             "JAX": "jax.nn.softplus",
@@ -337,6 +356,7 @@ ACTIVATIONS += (
         formula="x * sigmoid(x)  (swish with beta = 1)",
         kernels=smooth_kernels("silu"),
         reference=lambda mp, x: x * _sig(mp, x),
+        oracle=lambda np, sp, x: x * sp.expit(x),
         peers={"PyTorch": "F.silu", "JAX": "jax.nn.silu / swish", "Keras": "silu / swish", "TF": "tf.nn.silu"},
         special="-inf -> -0.0 (the limit; PyTorch gives NaN), +inf -> +inf",
         max_ulp=SMOOTH_ULP,
@@ -347,6 +367,7 @@ ACTIVATIONS += (
         kernels=smooth_kernels("swish"),
         params=("beta",),
         reference=lambda mp, x, b: x * _sig(mp, b * x),
+        oracle=lambda np, sp, x, b: x * sp.expit(b * x),
         peers={"TF": "tf.nn.silu(x, beta)"},
         special="as silu for beta > 0",
         examples={"beta": (1.0, 1.702)},
@@ -357,6 +378,7 @@ ACTIVATIONS += (
         formula="x * tanh(softplus(x))",
         kernels=smooth_kernels("mish"),
         reference=lambda mp, x: x * mp.tanh(mp.log1p(mp.exp(x))),
+        oracle=lambda np, sp, x: x * np.tanh(np.logaddexp(x, 0.0)),
         peers={"PyTorch": "F.mish", "JAX": "jax.nn.mish", "Keras": "mish"},
         special="-inf -> -0.0, +inf -> +inf",
         max_ulp={**SMOOTH_ULP, "float64": 3.0},  # measured 2.5 (float64 goal 2: not yet)
@@ -366,6 +388,7 @@ ACTIVATIONS += (
         formula="x * Phi(x) = x/2 * erfc(-x / sqrt(2))  (exact GELU)",
         kernels=smooth_kernels("gelu"),
         reference=_gelu_ref,
+        oracle=lambda np, sp, x: 0.5 * x * sp.erfc(-x / np.sqrt(2.0)),
         peers={
             "PyTorch": "F.gelu (approximate='none')",
             "JAX": "jax.nn.gelu(approximate=False)",
@@ -380,6 +403,7 @@ ACTIVATIONS += (
         formula="x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
         kernels=smooth_kernels("gelu_tanh"),
         reference=lambda mp, x: x * _sig(mp, 2 * mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)),
+        oracle=lambda np, sp, x: x * sp.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)),
         approximates="gelu",
         peers={
             "PyTorch": "F.gelu(approximate='tanh')",
@@ -395,6 +419,7 @@ ACTIVATIONS += (
         formula="x * sigmoid(1.702 x)",
         kernels=smooth_kernels("gelu_sigmoid"),
         reference=lambda mp, x: x * _sig(mp, mp.mpf("1.702") * x),
+        oracle=lambda np, sp, x: x * sp.expit(1.702 * x),
         approximates="gelu",
         peers={},
         special="-inf -> -0.0, +inf -> +inf",

@@ -114,3 +114,30 @@ def test_readme_tables_match_the_registry():
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "gelu", "softplus", "tanh"])
+def test_transcendental_float32_loops_are_simd_and_call_no_libm(name):
+    """No scalar libm call in the hot loop, and packed double or single ops (AVX ymm) in it."""
+    import re
+
+    import numba
+
+    from fastact import _loops, convert, registry
+
+    act = registry.get(name)
+    k = act.kernels["float32"]
+    f = _numba.clone(
+        _loops.unary,
+        f"simd_check_{name}",
+        KERNEL=k.fn,
+        TIN=numba.float32,
+        ISZ=4,
+        IN=convert.IN["f", k.arg],
+        OUT=convert.OUT["f", k.ret],
+    )
+    asm = numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
+    called = set(re.findall(r"movabsq\s+\$([A-Za-z_][\w.]*)", asm))
+    libm = {"exp", "expf", "log", "log1p", "erf", "erfc", "tanh", "expm1", "pow"} & called
+    assert not libm, f"{name}: libm calls in the float32 loop: {libm}"
+    assert len(re.findall(r"\bv\w+p[sd]\s+[^\n]*%ymm", asm)) > 20, f"{name}: no packed AVX arithmetic"
