@@ -76,8 +76,9 @@ def _ties(values: Sequence[Any], rounded: np.ndarray, dt: np.dtype) -> list[int]
             r = rounded[i]
             if mpmath.isnan(v) or not np.isfinite(r):
                 continue
-            up = np.nextafter(r, dt.type(np.inf))
-            down = np.nextafter(r, dt.type(-np.inf))
+            with np.errstate(over="ignore"):  # nextafter(max, inf) is inf: no midpoint there
+                up = np.nextafter(r, dt.type(np.inf))
+                down = np.nextafter(r, dt.type(-np.inf))
             for o in (up, down):
                 if np.isfinite(o) and mpmath.mpf(float(r)) + mpmath.mpf(float(o)) == 2 * v:
                     found.append(i)

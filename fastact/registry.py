@@ -91,6 +91,15 @@ def native(fn: Any) -> dict[str, Kernel]:
 SMOOTH_ULP = {"float16": 0.5, "float32": 1.0, "float64": 2.0}
 
 
+def exact_wide(wide: Any, dd: Any) -> dict[str, Kernel]:
+    """float16/float32 from a float64 kernel rounded once; float64 from the double-double one."""
+    return {
+        "float16": Kernel(wide, "f64", "f64"),
+        "float32": Kernel(wide, "f64", "f64"),
+        "float64": Kernel(dd, "f64", "dd"),
+    }
+
+
 def smooth_kernels(name: str) -> dict[str, Kernel]:
     """float16/float32 from the wide float64 kernel, rounded once; float64 from the precise one."""
     wide = getattr(smooth.WIDE, name)
@@ -176,7 +185,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_sigmoid",
         formula="clip(0.2 x + 0.5, 0, 1)  (0 below -2.5, 1 above 2.5)",
-        kernels=exact(piecewise.hard_sigmoid),
+        kernels=exact_wide(piecewise.hard_sigmoid_wide, piecewise.hard_sigmoid),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 2.5) / 5.0, 0.0, 1.0),
         knees=(-2.5, 0.0, 2.5),
@@ -188,7 +197,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_sigmoid6",
         formula="relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1)",
-        kernels=exact(piecewise.hard_sigmoid6),
+        kernels=exact_wide(piecewise.hard_sigmoid6_wide, piecewise.hard_sigmoid6),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 3.0) / 6.0, 0.0, 1.0),
         knees=(-3.0, 0.0, 3.0),

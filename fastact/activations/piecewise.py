@@ -57,6 +57,27 @@ def hard_sigmoid(x):
 
 
 @jit
+def hard_sigmoid_wide(x):
+    """hard_sigmoid for float32/float16 arguments, as one float64 division.
+
+    x + 2.5 is exact for such x (|x| >= 2^-28; below, the result is 0.5 to within far
+    less than a float32 ulp), and a correctly rounded quotient of it by 5 is never
+    within 2^-52 of a float32 rounding midpoint unless it is that midpoint exactly (the
+    quotient by 5 of a short dyadic number is either exact or has a periodic expansion),
+    so rounding it on to float32 or float16 is still a single correct rounding.
+    """
+    y = (x + 2.5) / 5.0
+    return 0.0 if x <= -2.5 else (1.0 if x >= 2.5 else y)
+
+
+@jit
+def hard_sigmoid6_wide(x):
+    """hard_sigmoid6 for float32/float16 arguments: (x + 3) / 6 in float64 (see hard_sigmoid_wide)."""
+    y = (x + 3.0) / 6.0
+    return 0.0 if x <= -3.0 else (1.0 if x >= 3.0 else y)
+
+
+@jit
 def hard_sigmoid6(x):
     """hard_sigmoid6(x) = relu6(x + 3) / 6 = clip(x/6 + 1/2, 0, 1) (PyTorch, JAX, Keras 3)."""
     s, e = two_sum(x, 3.0)

@@ -19,6 +19,7 @@ from .poly import horner
 _SQRT2 = 1.4142135623730951
 _LN2_HI = 0.6931471805598903  # low bits zero: k * hi is exact
 _LN2_LO = 5.497923018708371e-14
+_LN2 = 0.6931471805599453
 
 
 @jit
@@ -64,5 +65,26 @@ def log1p_f64(u):
 
 @jit
 def log1p_w(u):
-    """log(1 + u) to ~1e-12 relative (for float32/float16 results)."""
-    return _log1p(u, LOG_W)
+    """log(1 + u) to ~1e-12 relative (for float32/float16 results).
+
+    The float64 version's divisions become a float32 reciprocal refined by one Newton
+    step (relative error ~1e-15, far below this kernel's 1e-12), which vectorizes 8-wide.
+    """
+    f = 1.0 + u
+    c = (u - (f - 1.0)) * np.float64(np.float32(1.0) / np.float32(f))
+    b = f64_bits(f)
+    k = ((b >> 52) & 0x7FF) - 1023
+    m = bits_f64(b - (k << 52))
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    k = k + 1 if big else k
+    s = m + 1.0
+    r = np.float64(np.float32(1.0) / np.float32(s))
+    r = r * (2.0 - s * r)  # Newton: 1/s to ~1e-15
+    z = (m - 1.0) * r
+    z2 = z * z
+    y = fma(_int_to_float(k), _LN2, fma(horner(LOG_W, z2) * z2, z, 2.0 * z) + c)
+    y = -math.inf if f == 0.0 else y
+    y = math.nan if f < 0.0 else y
+    y = f if f == math.inf else y
+    return u if abs(u) < 1e-300 else y
