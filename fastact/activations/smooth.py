@@ -24,7 +24,7 @@ import math
 from types import SimpleNamespace
 
 from .._numba import bits_f64, f64_bits, fma, jit
-from ..kernels.dd import fast_two_sum, two_prod
+from ..kernels.dd import fast_two_sum, two_prod, two_sum
 from ..kernels.erf import erfc_pos_f64, erfc_pos_w
 from ..kernels.exp import exp_dd, exp_w, expm1_f64, expm1_w
 from ..kernels.log import log1p_f64, log1p_w
@@ -36,6 +36,9 @@ GELU_TANH_C = 0.7978845608028654  # sqrt(2/pi)
 GELU_TANH_A = 0.044715
 GELU_SIGMOID_K = 1.702
 _INV_SQRT2 = 0.7071067811865476
+_L1000_HI, _L1000_LO = 693.1471805599454, -4.5199270178446646e-14  # 1000 ln 2
+_TWO_M1000 = 2.0**-1000
+_TWO_P1000 = 2.0**1000
 
 
 def _split(v: str) -> tuple[float, float]:
@@ -149,13 +152,25 @@ def _family(exp_t, expm1, log1p, precise: bool):
         # x Phi(x) = x erfc(-x/sqrt2)/2; Phi = erfc(z)/2 (x < 0) or 1 - erfc(z)/2, z = |x|/sqrt2
         z = abs(x) * _INV_SQRT2
         if precise:
+            # below x = -30 the result heads for the subnormal range: compute it times 2^1000
+            # (exp's argument raised by 1000 ln2) and scale back in the very last step
+            tail = x < -30.0
             sq_hi, sq_lo = two_prod(x, x)
-            c = erfc_pos_f64(z, 0.5 * sq_hi, 0.5 * sq_lo)
+            a_hi, a_lo = two_sum(-0.5 * sq_hi, _L1000_HI if tail else 0.0)
+            a_lo = a_lo - 0.5 * sq_lo + (_L1000_LO if tail else 0.0)
+            c = erfc_pos_f64(z, a_hi, a_lo)
+            c = 0.0 if z == math.inf else c  # erfc(+inf) = 0
+            phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
+            p_hi, p_lo = two_prod(x, phi)
+            y1 = p_hi * _TWO_M1000
+            small = y1 + ((p_hi - y1 * _TWO_P1000) + p_lo) * _TWO_M1000
+            y = small if tail else p_hi + p_lo
         else:
             c = erfc_pos_w(z, 0.5 * (x * x))
-        c = 0.0 if z == math.inf else c  # erfc(+inf) = 0
-        phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
-        return _neg_inf_to_neg_zero(x, x * phi)
+            c = 0.0 if z == math.inf else c  # erfc(+inf) = 0
+            phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
+            y = x * phi
+        return _neg_inf_to_neg_zero(x, y)
 
     @_kernel
     def tanh(x):

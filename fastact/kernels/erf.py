@@ -16,10 +16,14 @@ from .poly import horner
 
 
 @jit
-def erfc_pos_f64(z, z2_hi, z2_lo):
-    """erfc(z), z >= 0, with z^2 = z2_hi + z2_lo; about 1-2 float64 ulp."""
+def erfc_pos_f64(z, a_hi, a_lo):
+    """erfc(z) * exp(a + z^2) for z >= 0, a = a_hi + a_lo: erfc(z) itself when a = -z^2.
+
+    Callers pass a = -z^2 + k ln2 to get erfc(z) * 2^k, which keeps the far tail out of
+    the subnormal range until their own last rounding.
+    """
     t = (z - ERFCX_K) / (z + ERFCX_K)
-    return exp_dd(-z2_hi, -z2_lo) * horner(ERFCX_F64, t) / fma2z(z)
+    return exp_dd(a_hi, a_lo) * horner(ERFCX_F64, t) / fma2z(z)
 
 
 @jit
