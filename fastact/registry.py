@@ -100,6 +100,15 @@ def exact_wide(wide: Any, dd: Any) -> dict[str, Kernel]:
     }
 
 
+def exact_dd_wide(wide: Any, dd: Any) -> dict[str, Kernel]:
+    """float16/float32 from a cheaper double-double kernel (valid for their arguments only)."""
+    return {
+        "float16": Kernel(wide, "f64", "dd"),
+        "float32": Kernel(wide, "f64", "dd"),
+        "float64": Kernel(dd, "f64", "dd"),
+    }
+
+
 def smooth_kernels(name: str) -> dict[str, Kernel]:
     """float16/float32 from the wide float64 kernel, rounded once; float64 from the precise one."""
     wide = getattr(smooth.WIDE, name)
@@ -212,7 +221,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_swish",
         formula="x * relu6(x + 3) / 6",
-        kernels=exact(piecewise.hard_swish),
+        kernels=exact_dd_wide(piecewise.hard_swish_wide, piecewise.hard_swish),
         reference=lambda mp, x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
         oracle=lambda np, sp, x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0,
         knees=(-3.0, 0.0, 3.0),
@@ -238,7 +247,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="softsign",
         formula="x / (1 + |x|)",
-        kernels=exact(rational.softsign),
+        kernels=exact_dd_wide(rational.softsign_wide, rational.softsign),
         reference=lambda mp, x: x / (1 + abs(x)),
         oracle=lambda np, sp, x: x / (1.0 + np.abs(x)),
         knees=(0.0,),

@@ -14,7 +14,7 @@ remainder, so every dtype is correctly rounded.
 
 from __future__ import annotations
 
-from .._numba import f64_bits, jit, like
+from .._numba import f64_bits, fma, jit, like
 from ..kernels.dd import div_dd_const, fast_two_sum, two_prod, two_sum
 
 
@@ -75,6 +75,27 @@ def hard_sigmoid6_wide(x):
     """hard_sigmoid6 for float32/float16 arguments: (x + 3) / 6 in float64 (see hard_sigmoid_wide)."""
     y = (x + 3.0) / 6.0
     return 0.0 if x <= -3.0 else (1.0 if x >= 3.0 else y)
+
+
+@jit
+def hard_swish_wide(x):
+    """hard_swish for float32/float16 arguments in float64, returning a double-double.
+
+    x + 3 is exact for |x| >= 2^-28 and x (x + 3) is split exactly with an FMA, so
+    (hi, lo) is the quotient by 6 to ~2^-100; below 2^-28 the pair is (x/2, x^2/6),
+    whose second part breaks the tie of an odd float32 subnormal x the right way.
+    """
+    s = x + 3.0
+    p = x * s
+    pe = fma(x, s, -p)
+    q = p / 6.0
+    r = (fma(-q, 6.0, p) + pe) * (1.0 / 6.0)
+    tiny = abs(x) < 2.0**-28
+    h = 0.5 * x if tiny else q
+    lo = x * x * (1.0 / 6.0) if tiny else r  # the sticky part that breaks x/2's ties
+    below = x <= -3.0
+    above = x >= 3.0
+    return (0.0 if below else (x if above else h)), (0.0 if below | above else lo)
 
 
 @jit

@@ -21,3 +21,15 @@ def softsign(x):
     h, lo = fast_two_sum(q, r / dh)
     inf = abs(x) == math.inf
     return ((-1.0 if x < 0.0 else 1.0) if inf else h), (0.0 if inf else lo)
+
+
+@jit
+def softsign_wide(x):
+    """softsign for float32/float16 arguments: 1 + |x| is exact in float64 (or the result
+    rounds to +-1), the quotient is rounded once and the exact remainder's sign decides
+    the single final rounding (round-to-odd)."""
+    d = 1.0 + abs(x)
+    q = x / d
+    r = fma(-q, d, x)
+    inf = abs(x) == math.inf
+    return ((-1.0 if x < 0.0 else 1.0) if inf else q), (0.0 if inf else r)
