@@ -171,6 +171,34 @@ bits_f32 = _bitcast(types.int32, types.float32)
 
 
 @intrinsic
+def pow2_pair_f32(typingctx, k, magic):
+    """(2^(n >> 1), 2^(n - (n >> 1))) as float32, n = bits(k) - bits(magic), in 32-bit ints.
+
+    ``k = t * log2(e) + magic`` carries round(t log2 e) in its low mantissa bits.  Numba
+    widens int32 arithmetic to int64, which halves the vector width of a float32 loop;
+    this does the exponent arithmetic in i32 lanes.
+    """
+    if not (k == magic == types.float32):
+        return None
+    rt = types.UniTuple(types.float32, 2)
+
+    def codegen(context, builder, sig, args):
+        i32 = ir.IntType(32)
+        kb = builder.bitcast(args[0], i32)
+        mb = builder.bitcast(args[1], i32)
+        n = builder.sub(kb, mb)
+        n1 = builder.ashr(n, ir.Constant(i32, 1))
+        n2 = builder.sub(n, n1)
+        bias = ir.Constant(i32, 127)
+        sh = ir.Constant(i32, 23)
+        s1 = builder.bitcast(builder.shl(builder.add(n1, bias), sh), ir.FloatType())
+        s2 = builder.bitcast(builder.shl(builder.add(n2, bias), sh), ir.FloatType())
+        return context.make_tuple(builder, rt, [s1, s2])
+
+    return rt(k, magic), codegen
+
+
+@intrinsic
 def half_to_f32(typingctx, bits):
     """float16 bit pattern (uint16) -> float32, exact."""
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .activations import piecewise, rational, smooth, softmax
+from .activations import piecewise, rational, smooth, smooth_f32, softmax
 
 DTYPES = ("float16", "float32", "float64")
 _CHARS = {"float16": "e", "float32": "f", "float64": "d"}
@@ -117,6 +117,11 @@ def smooth_kernels(name: str) -> dict[str, Kernel]:
         "float32": Kernel(wide, "f64", "f64"),
         "float64": Kernel(getattr(smooth.F64, name), "f64", "f64"),
     }
+
+
+def with_f32(kernels: dict[str, Kernel], fn: Any) -> dict[str, Kernel]:
+    """Replace the float32 loop's kernel by a float32-arithmetic one."""
+    return {**kernels, "float32": Kernel(fn, "native", "native")}
 
 
 def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
@@ -277,7 +282,7 @@ ACTIVATIONS += (
     Activation(
         name="sigmoid",
         formula="1 / (1 + exp(-x))",
-        kernels=smooth_kernels("sigmoid"),
+        kernels=with_f32(smooth_kernels("sigmoid"), smooth_f32.sigmoid_f32),
         reference=_sig,
         oracle=lambda np, sp, x: sp.expit(x),
         peers={
@@ -372,7 +377,7 @@ ACTIVATIONS += (
     Activation(
         name="silu",
         formula="x * sigmoid(x)  (swish with beta = 1)",
-        kernels=smooth_kernels("silu"),
+        kernels=with_f32(smooth_kernels("silu"), smooth_f32.silu_f32),
         reference=lambda mp, x: x * _sig(mp, x),
         oracle=lambda np, sp, x: x * sp.expit(x),
         peers={"PyTorch": "F.silu", "JAX": "jax.nn.silu / swish", "Keras": "silu / swish", "TF": "tf.nn.silu"},

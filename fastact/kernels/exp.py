@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, fma, jit
+from .._numba import bits_f64, f64_bits, fma, jit, pow2_pair_f32
 from .coefficients import EXP_F32, EXP_F64, EXP_W, EXPM1_F64, EXPM1_W
 from .poly import horner
 
@@ -47,13 +47,10 @@ def exp_f32(t):
     tc = min(max(t, _LO_F), _HI_F)  # NaN passes through both
     k = fma(tc, _LOG2E_F, _MAGIC_F)
     n = k - _MAGIC_F
-    ni = f32_bits(k) - f32_bits(_MAGIC_F)
     r = fma(-n, _LN2_HI_F, tc)
     r = fma(-n, _LN2_LO_F, r)
     p = exp_poly_f32(r)
-    n1 = ni >> 1
-    s1 = bits_f32((n1 + 127) << 23)
-    s2 = bits_f32((ni - n1 + 127) << 23)
+    s1, s2 = pow2_pair_f32(k, _MAGIC_F)
     return p * s1 * s2
 
 
