@@ -87,6 +87,7 @@ OUT = {
     ("e", "native"): f32_half,
     ("f", "native"): same,
     ("d", "native"): same,
+    ("e", "bits"): same,  # the kernel already returns float16 bits
 }
 
 

@@ -119,9 +119,13 @@ def smooth_kernels(name: str) -> dict[str, Kernel]:
     }
 
 
-def with_f32(kernels: dict[str, Kernel], fn: Any) -> dict[str, Kernel]:
-    """Replace the float32 loop's kernel by a float32-arithmetic one."""
-    return {**kernels, "float32": Kernel(fn, "native", "native")}
+def with_f32(kernels: dict[str, Kernel], fn: Any, fn16: Any = None) -> dict[str, Kernel]:
+    """Replace the float32 loop's kernel by a float32-arithmetic one (and float16's by one
+    returning float16 bits rounded once from the same unrounded value)."""
+    out = {**kernels, "float32": Kernel(fn, "native", "native")}
+    if fn16 is not None:
+        out["float16"] = Kernel(fn16, "native", "bits")
+    return out
 
 
 def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
@@ -282,7 +286,7 @@ ACTIVATIONS += (
     Activation(
         name="sigmoid",
         formula="1 / (1 + exp(-x))",
-        kernels=with_f32(smooth_kernels("sigmoid"), smooth_f32.sigmoid_f32),
+        kernels=with_f32(smooth_kernels("sigmoid"), smooth_f32.sigmoid_f32, smooth_f32.sigmoid_f16),
         reference=_sig,
         oracle=lambda np, sp, x: sp.expit(x),
         peers={
@@ -377,7 +381,7 @@ ACTIVATIONS += (
     Activation(
         name="silu",
         formula="x * sigmoid(x)  (swish with beta = 1)",
-        kernels=with_f32(smooth_kernels("silu"), smooth_f32.silu_f32),
+        kernels=with_f32(smooth_kernels("silu"), smooth_f32.silu_f32, smooth_f32.silu_f16),
         reference=lambda mp, x: x * _sig(mp, x),
         oracle=lambda np, sp, x: x * sp.expit(x),
         peers={"PyTorch": "F.silu", "JAX": "jax.nn.silu / swish", "Keras": "silu / swish", "TF": "tf.nn.silu"},

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from .._numba import fma, jit
-from ..kernels.dd import fast_two_sum
+from .._numba import f32_to_half, fma, jit
+from ..kernels.dd import dd32_to_half, fast_two_sum
 from ..kernels.exp32 import exp_parts_f32
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see smooth.py)
@@ -22,6 +22,12 @@ _F = np.float32
 _ONE = _F(1.0)
 _ZERO = _F(0.0)
 _LOW = _F(-110.0)
+_HALF = _F(0.5)
+_QUARTER = _F(0.25)
+_SMALL = _F(0.0625)
+_S3 = _F(-1.0 / 48.0)  # sigmoid(x) = 1/2 + x/4 - x^3/48 + x^5/480 - 17 x^7/80640 + ...
+_S5 = _F(1.0 / 480.0)
+_S7 = _F(-17.0 / 80640.0)
 
 
 @_kernel
@@ -40,6 +46,15 @@ def _sigmoid_dd(x):
     pl = fma(e_hi, q, -p)
     hi = p if neg else q
     lo = (pl + (e_lo * q + p * r)) if neg else q * r
+    # next to 0 the value sits within ~x^3/48 of 0.5 + x/4, a float16 rounding midpoint for
+    # some x: there the odd series is more accurate than the quotient (error ~2^-51)
+    x2 = x * x
+    t_hi, t_lo = fast_two_sum(_HALF, _QUARTER * x)
+    series = x * x2 * fma(fma(x2, _S7, _S5), x2, _S3)
+    small = abs(x) < _SMALL
+    hi = t_hi if small else hi
+    lo = (t_lo + series) if small else lo
+    neg = neg & ~small
     return hi, lo, (s1 if neg else _ONE), (s2 if neg else _ONE)
 
 
@@ -62,3 +77,22 @@ def silu_f32(x):
     y = (y * s1) * s2
     y = x if x == _ZERO else y  # keeps -0.0
     return -_ZERO if x < _LOW else y  # x e^x rounds to -0.0 below -110 (and at -inf)
+
+
+@_kernel
+def sigmoid_f16(x):
+    """float16 sigmoid from the float32 kernel's unrounded double-float value (float16 bits)."""
+    hi, lo, s1, s2 = _sigmoid_dd(x)
+    h = dd32_to_half((hi * s1) * s2, (lo * s1) * s2)
+    return f32_to_half(_ZERO) if x < _LOW else h
+
+
+@_kernel
+def silu_f16(x):
+    """float16 silu from the float32 kernel's unrounded double-float value (float16 bits)."""
+    s_hi, s_lo, s1, s2 = _sigmoid_dd(x)
+    p = x * s_hi
+    pl = fma(x, s_hi, -p) + x * s_lo
+    h = dd32_to_half((p * s1) * s2, (pl * s1) * s2)
+    h = f32_to_half(p) if (abs(p) == math.inf) | (p == _ZERO) | (x == _ZERO) else h
+    return f32_to_half(-_ZERO) if x < _LOW else h

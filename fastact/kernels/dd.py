@@ -107,3 +107,14 @@ def dd_to_half(hi, lo):
 def f64_to_half(x):
     """float64 -> float16 bits with one rounding (double -> half does not link)."""
     return f32_to_half(round_odd_f32(x))
+
+
+@jit
+def dd32_to_half(hi, lo):
+    """float32 pair hi + lo -> float16 bits with one rounding (round-to-odd at 24 bits, then
+    to nearest at 11: 24 >= 2*11 + 2)."""
+    s, e = two_sum(hi, lo)
+    b = f32_bits(s)
+    toward_zero = ((f32_bits(e) ^ b) >> 31) & 1  # e opposite to s: the odd neighbour is below |s|
+    odd = bits_f32((b - toward_zero) | 1)
+    return f32_to_half(odd if (e != np.float32(0.0)) & (abs(s) < _INF) else s)
