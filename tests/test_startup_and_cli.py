@@ -68,29 +68,31 @@ def test_internals_check_passes():
     _numba.check_internals()
 
 
-def test_loops_are_simd_vectorized():
-    """The float32 relu loop must use packed AVX/SSE instructions (ymm or xmm packed ops)."""
-    import re
-
+def float32_loop_asm(name: str) -> str:
+    """Assembly of the compiled float32 loop of ``name`` (uncached, built here)."""
     import numba
 
-    from fastact import _loops, build, convert, registry
+    from fastact import _loops, convert, registry
 
-    act = registry.get("relu")
-    k = act.kernels["float32"]
+    k = registry.get(name).kernels["float32"]
     f = _numba.clone(
         _loops.unary,
-        "simd_check",
+        f"asm_check_{name}",
         KERNEL=k.fn,
         TIN=numba.float32,
         ISZ=4,
         IN=convert.IN["f", k.arg],
         OUT=convert.OUT["f", k.ret],
     )
-    asm = numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
-    packed = re.findall(r"\bv?max(?:ps)\b|\bvblendvps\b|\bv?cmp\w*ps\b", asm)
+    return numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
+
+
+def test_loops_are_simd_vectorized():
+    """The float32 relu loop must use packed AVX/SSE instructions (ymm or xmm packed ops)."""
+    import re
+
+    packed = re.findall(r"\bv?max(?:ps)\b|\bvblendvps\b|\bv?cmp\w*ps\b", float32_loop_asm("relu"))
     assert packed, "no packed single-precision instructions in the float32 relu loop"
-    del build
 
 
 def test_cli_list_prints_every_function():
@@ -121,22 +123,7 @@ def test_transcendental_float32_loops_are_simd_and_call_no_libm(name):
     """No scalar libm call in the hot loop, and packed double or single ops (AVX ymm) in it."""
     import re
 
-    import numba
-
-    from fastact import _loops, convert, registry
-
-    act = registry.get(name)
-    k = act.kernels["float32"]
-    f = _numba.clone(
-        _loops.unary,
-        f"simd_check_{name}",
-        KERNEL=k.fn,
-        TIN=numba.float32,
-        ISZ=4,
-        IN=convert.IN["f", k.arg],
-        OUT=convert.OUT["f", k.ret],
-    )
-    asm = numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
+    asm = float32_loop_asm(name)
     called = set(re.findall(r"movabsq\s+\$([A-Za-z_][\w.]*)", asm))
     libm = {"exp", "expf", "log", "log1p", "erf", "erfc", "tanh", "expm1", "pow"} & called
     assert not libm, f"{name}: libm calls in the float32 loop: {libm}"

@@ -48,14 +48,6 @@ def two_prod(a, b):
 
 
 @jit
-def div_dd(hi, lo, d):
-    """``(hi + lo) / d`` as a normalised double-double, for a double ``d``."""
-    q = hi / d
-    r = fma(-q, d, hi) + lo  # fma(-q, d, hi) is the exact remainder
-    return fast_two_sum(q, r / d)
-
-
-@jit
 def div_dd_const(hi, lo, d, inv):
     """``(hi + lo) / d`` for a constant ``d`` with ``inv ~ 1/d``: no division.
 

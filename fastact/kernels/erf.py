@@ -23,16 +23,12 @@ def erfc_pos_f64(z, a_hi, a_lo):
     the subnormal range until their own last rounding.
     """
     t = (z - ERFCX_K) / (z + ERFCX_K)
-    return exp_dd(a_hi, a_lo) * horner(ERFCX_F64, t) / fma2z(z)
+    return exp_dd(a_hi, a_lo) * horner(ERFCX_F64, t) / (1.0 + 2.0 * z)
 
 
 @jit
 def erfc_pos_w(z, z2):
     """erfc(z), z >= 0, z^2 exact in float64; ~1e-12 relative (float32/float16 results)."""
     t = (z - ERFCX_K) / (z + ERFCX_K)
-    return exp_w(-z2) * horner(ERFCX_W, t) / fma2z(z)
+    return exp_w(-z2) * horner(ERFCX_W, t) / (1.0 + 2.0 * z)
 
-
-@jit
-def fma2z(z):
-    return 1.0 + 2.0 * z

@@ -36,9 +36,3 @@ def exp_parts_f32(t):
     s1, s2 = pow2_pair_f32(k, _MAGIC_F)
     return e_hi, e_lo, s1, s2
 
-
-@jit
-def exp_dd_f32(t):
-    """(E_hi, E_lo) with E_hi + E_lo = e^t to ~2^-40 relative (normal results); NaN -> NaN."""
-    e_hi, e_lo, s1, s2 = exp_parts_f32(t)
-    return e_hi * s1 * s2, e_lo * s1 * s2
