@@ -109,14 +109,18 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def silu(x):
-        num, d_hi, d_lo = sig_parts(x, 0.0)
+        return x_sigmoid(x, x, 0.0)
+
+    @_kernel
+    def x_sigmoid(x, hi, lo):
+        # x * sigmoid(hi + lo), with its limit -0.0 at x = -inf
+        num, d_hi, d_lo = sig_parts(hi, lo)
         return _neg_inf_to_neg_zero(x, scaled(x, num, d_hi, d_lo))
 
     @_kernel
     def swish(x, beta):
         hi, lo = two_prod(beta, x) if precise else (beta * x, 0.0)
-        num, d_hi, d_lo = sig_parts(hi, lo)
-        return _neg_inf_to_neg_zero(x, scaled(x, num, d_hi, d_lo))
+        return x_sigmoid(x, hi, lo)
 
     @_kernel
     def gelu_sigmoid(x):
@@ -125,8 +129,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
             lo = fma(_K_LO, x, lo) if abs(hi) < math.inf else 0.0
         else:
             hi, lo = GELU_SIGMOID_K * x, 0.0
-        num, d_hi, d_lo = sig_parts(hi, lo)
-        return _neg_inf_to_neg_zero(x, scaled(x, num, d_hi, d_lo))
+        return x_sigmoid(x, hi, lo)
 
     @_kernel
     def gelu_tanh(x):
@@ -225,7 +228,9 @@ def _family(exp_t, expm1, log1p, precise: bool):
         d = n + 2.0 * u * u if pos else n + 2.0
         return _neg_inf_to_neg_zero(x, x * n / d)
 
-    return SimpleNamespace(**{k: v for k, v in locals().items() if hasattr(v, "py_func") and k != "sig_parts"})
+    return SimpleNamespace(
+        **{k: v for k, v in locals().items() if hasattr(v, "py_func") and k not in {"sig_parts", "x_sigmoid", "scaled"}}
+    )
 
 
 @jit

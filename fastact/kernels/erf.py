@@ -31,4 +31,3 @@ def erfc_pos_w(z, z2):
     """erfc(z), z >= 0, z^2 exact in float64; ~1e-12 relative (float32/float16 results)."""
     t = (z - ERFCX_K) / (z + ERFCX_K)
     return exp_w(-z2) * horner(ERFCX_W, t) / (1.0 + 2.0 * z)
-

@@ -35,4 +35,3 @@ def exp_parts_f32(t):
     e_lo = ((_ONE - e_hi) + q) + rl * e_hi  # exp(r + rl) = exp(r) (1 + rl)
     s1, s2 = pow2_pair_f32(k, _MAGIC_F)
     return e_hi, e_lo, s1, s2
-

@@ -30,17 +30,31 @@ def _int_to_float(k):
 
 
 @jit
-def _log1p(u, coefs):
+def _split(u):
+    """f = 1 + u rounded, c/f (the part of u that rounding lost, relative to f), and
+    f = m 2^k with m in [sqrt(2)/2, sqrt(2))."""
     f = 1.0 + u
-    # first-order correction for the rounding of 1 + u: c/f, where c is below ulp(f) so a
-    # float32 reciprocal of f is ample (and cheaper than a float64 division)
+    # c is below ulp(f), so a float32 reciprocal of f is ample (and cheaper than a division)
     c = (u - (f - 1.0)) * np.float64(np.float32(1.0) / np.float32(f))
     b = f64_bits(f)
     k = ((b >> 52) & 0x7FF) - 1023
     m = bits_f64(b - (k << 52))  # f / 2^k in [1, 2)
     big = m > _SQRT2
-    m = m * 0.5 if big else m
-    k = k + 1 if big else k
+    return f, c, (k + 1 if big else k), (m * 0.5 if big else m)
+
+
+@jit
+def _specials(u, f, y):
+    # u = -1 -> -inf, u < -1 -> NaN, u = inf -> inf, tiny u -> u (keeps -0.0)
+    y = -math.inf if f == 0.0 else y
+    y = math.nan if f < 0.0 else y
+    y = f if f == math.inf else y
+    return u if abs(u) < 1e-300 else y
+
+
+@jit
+def _log1p(u, coefs):
+    f, c, k, m = _split(u)
     d = m - 1.0  # exact
     s_hi, s_lo = two_sum(m, 1.0)
     z = d / s_hi
@@ -49,12 +63,7 @@ def _log1p(u, coefs):
     lm_hi, lm_lo = fast_two_sum(2.0 * z, horner(coefs, z2) * z2 * z + 2.0 * z_lo)  # 2z + z^3 P(z^2)
     kf = _int_to_float(k)
     t_hi, t_lo = fast_two_sum(kf * _LN2_HI, lm_hi)  # k ln2_hi is exact
-    y = t_hi + (t_lo + lm_lo + fma(kf, _LN2_LO, c))
-    # special inputs: u = -1 -> -inf, u < -1 -> NaN, u = inf -> inf, tiny u -> u (keeps -0.0)
-    y = -math.inf if f == 0.0 else y
-    y = math.nan if f < 0.0 else y
-    y = f if f == math.inf else y
-    return u if abs(u) < 1e-300 else y
+    return _specials(u, f, t_hi + (t_lo + lm_lo + fma(kf, _LN2_LO, c)))
 
 
 @jit
@@ -70,21 +79,11 @@ def log1p_w(u):
     The float64 version's divisions become a float32 reciprocal refined by one Newton
     step (relative error ~1e-15, far below this kernel's 1e-12), which vectorizes 8-wide.
     """
-    f = 1.0 + u
-    c = (u - (f - 1.0)) * np.float64(np.float32(1.0) / np.float32(f))
-    b = f64_bits(f)
-    k = ((b >> 52) & 0x7FF) - 1023
-    m = bits_f64(b - (k << 52))
-    big = m > _SQRT2
-    m = m * 0.5 if big else m
-    k = k + 1 if big else k
+    f, c, k, m = _split(u)
     s = m + 1.0
     r = np.float64(np.float32(1.0) / np.float32(s))
     r = r * (2.0 - s * r)  # Newton: 1/s to ~1e-15
     z = (m - 1.0) * r
     z2 = z * z
     y = fma(_int_to_float(k), _LN2, fma(horner(LOG_W, z2) * z2, z, 2.0 * z) + c)
-    y = -math.inf if f == 0.0 else y
-    y = math.nan if f < 0.0 else y
-    y = f if f == math.inf else y
-    return u if abs(u) < 1e-300 else y
+    return _specials(u, f, y)
