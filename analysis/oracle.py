@@ -30,7 +30,8 @@ def oracle(act: Activation, x: np.ndarray, *params: Any) -> np.ndarray:
 
 
 def hard_inputs(act: Activation, n: int, dtype: Any = np.float32, seed: int = 0) -> np.ndarray:
-    """Random bit patterns over all exponents, the domain, and +-300 ULP around each knee."""
+    """Random bit patterns over all exponents, the domain, [-100, 100], +-300 ULP around each
+    knee (at 0: steps of the smallest subnormal and of the smallest normal), and the range's edges."""
     rng = np.random.default_rng(seed)
     dt = np.dtype(dtype)
     ity = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
@@ -41,10 +42,13 @@ def hard_inputs(act: Activation, n: int, dtype: Any = np.float32, seed: int = 0)
     for k in act.knees:
         steps = np.arange(-300, 301)
         if k == 0:
+            parts.append((np.finfo(dt).smallest_subnormal * steps).astype(dt))
             parts.append((np.finfo(dt).tiny * steps).astype(dt))
         else:
             grid = np.array([k], dt).view(ity).astype(np.int64) + steps
             parts.append(grid.astype(ity).view(dt))
+    info = np.finfo(dt)
+    parts.append(np.array([info.max, -info.max, info.tiny, -info.tiny], dtype=dt))
     return np.concatenate(parts).astype(dt)
 
 

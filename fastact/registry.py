@@ -91,20 +91,12 @@ def native(fn: Any) -> dict[str, Kernel]:
 SMOOTH_ULP = {"float16": 0.5, "float32": 1.0, "float64": 2.0}
 
 
-def exact_wide(wide: Any, dd: Any) -> dict[str, Kernel]:
-    """float16/float32 from a float64 kernel rounded once; float64 from the double-double one."""
+def exact_wide(wide: Any, dd: Any, ret: str = "f64") -> dict[str, Kernel]:
+    """float16/float32 from a cheaper float64 kernel valid for their arguments (returning a
+    double, or with ``ret="dd"`` a double-double), rounded once; float64 from the double-double one."""
     return {
-        "float16": Kernel(wide, "f64", "f64"),
-        "float32": Kernel(wide, "f64", "f64"),
-        "float64": Kernel(dd, "f64", "dd"),
-    }
-
-
-def exact_dd_wide(wide: Any, dd: Any) -> dict[str, Kernel]:
-    """float16/float32 from a cheaper double-double kernel (valid for their arguments only)."""
-    return {
-        "float16": Kernel(wide, "f64", "dd"),
-        "float32": Kernel(wide, "f64", "dd"),
+        "float16": Kernel(wide, "f64", ret),
+        "float32": Kernel(wide, "f64", ret),
         "float64": Kernel(dd, "f64", "dd"),
     }
 
@@ -230,7 +222,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_swish",
         formula="x * relu6(x + 3) / 6",
-        kernels=exact_dd_wide(piecewise.hard_swish_wide, piecewise.hard_swish),
+        kernels=exact_wide(piecewise.hard_swish_wide, piecewise.hard_swish, ret="dd"),
         reference=lambda mp, x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
         oracle=lambda np, sp, x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0,
         knees=(-3.0, 0.0, 3.0),
@@ -256,7 +248,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="softsign",
         formula="x / (1 + |x|)",
-        kernels=exact_dd_wide(rational.softsign_wide, rational.softsign),
+        kernels=exact_wide(rational.softsign_wide, rational.softsign, ret="dd"),
         reference=lambda mp, x: x / (1 + abs(x)),
         oracle=lambda np, sp, x: x / (1.0 + np.abs(x)),
         knees=(0.0,),
