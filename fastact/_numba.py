@@ -171,6 +171,32 @@ bits_f32 = _bitcast(types.int32, types.float32)
 
 
 @intrinsic
+def pow2_f32(typingctx, k, magic, offset, floor):
+    """2^max(n + offset, floor) as float32, n = bits(k) - bits(magic), in 32-bit int lanes.
+
+    ``offset`` and ``floor`` are integer constants; the caller keeps the exponent in
+    the normal range (floor >= -126, n + offset <= 127).
+    """
+    if not (k == magic == types.float32 and isinstance(offset, types.Integer) and isinstance(floor, types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i32 = ir.IntType(32)
+
+        def as_i32(v, t):
+            return builder.trunc(v, i32) if t.bitwidth > 32 else builder.sext(v, i32) if t.bitwidth < 32 else v
+
+        n = builder.sub(builder.bitcast(args[0], i32), builder.bitcast(args[1], i32))
+        n = builder.add(n, as_i32(args[2], sig.args[2]))
+        lo = as_i32(args[3], sig.args[3])
+        n = builder.select(builder.icmp_signed(">", n, lo), n, lo)
+        e = builder.shl(builder.add(n, ir.Constant(i32, 127)), ir.Constant(i32, 23))
+        return builder.bitcast(e, ir.FloatType())
+
+    return types.float32(k, magic, offset, floor), codegen
+
+
+@intrinsic
 def pow2_pair_f32(typingctx, k, magic):
     """(2^(n >> 1), 2^(n - (n >> 1))) as float32, n = bits(k) - bits(magic), in 32-bit ints.
 

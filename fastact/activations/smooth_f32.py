@@ -1,10 +1,11 @@
-"""float32-arithmetic kernels for the hottest smooth activations (float32 loops only).
+"""float32-arithmetic kernels for sigmoid and silu (the float32 and float16 loops).
 
-sigmoid(x) = num / (1 + e), e = exp(-|x|), num = 1 (x >= 0) or e (x < 0), with e and
-1 + e as double-floats and the quotient corrected once by its residual, so the value
-before the final rounding is good to ~2^-40: within 0.5 + 2^-15 ULP.  silu multiplies
-the double-float sigmoid by x with an FMA split.  Float16 keeps the float64 kernels
-(exhaustively correctly rounded); float64 has its own.
+sigmoid(x) = N / (1 + e), e = exp(-|x|), N = 1 (x >= 0) or e (x < 0), with e and 1 + e
+as double-floats and the quotient corrected once by its residual, so the value before
+the final rounding is good to ~2^-45 relative.  silu multiplies the double-float
+sigmoid by x with an FMA split.  8 float32 lanes per AVX register instead of 4 doubles.
+The float16 loops round the same unrounded double-float value once (round-to-odd, then
+to half): exhaustively correctly rounded.  float64 has its own kernels.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import math
 
 import numpy as np
 
-from .._numba import f32_to_half, fma, jit
-from ..kernels.dd import dd32_to_half, fast_two_sum
-from ..kernels.exp32 import exp_parts_f32
+from .._numba import f32_to_half, fma, jit, pow2_f32
+from ..kernels.dd import dd32_to_half
+from ..kernels.exp import _C2F, _C3F, _C4F, _C5F, _C6F, _LN2_HI_F, _LN2_LO_F, _LOG2E_F, _MAGIC_F
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see smooth.py)
 _F = np.float32
 _ONE = _F(1.0)
 _ZERO = _F(0.0)
 _LOW = _F(-110.0)
-_HALF = _F(0.5)
-_QUARTER = _F(0.25)
+_P64 = _F(2.0**-64)
+_TWO64 = _F(2.0**64)
+_SIG_LOW = _F(-103.6)  # keeps n = round(-|x| log2 e) >= -149, so 2^n is a float32
+_SIG_ZERO = _F(-103.97208)  # ln(2^-150): sigmoid rounds to 0 below (no float32 sits on the tie)
 _SMALL = _F(0.0625)
 _S3 = _F(-1.0 / 48.0)  # sigmoid(x) = 1/2 + x/4 - x^3/48 + x^5/480 - 17 x^7/80640 + ...
 _S5 = _F(1.0 / 480.0)
@@ -31,68 +34,90 @@ _S7 = _F(-17.0 / 80640.0)
 
 
 @_kernel
-def _sigmoid_dd(x):
-    # (hi, lo, s1, s2): sigmoid(x) = (hi + lo) s1 s2, the scale applied last so that
-    # results in the subnormal range (x < -87) round once
-    e_hi, e_lo, s1, s2 = exp_parts_f32(-abs(x))
-    big_hi = e_hi * s1 * s2
-    d_hi, d_lo = fast_two_sum(_ONE, big_hi)
-    d_lo = d_lo + e_lo * s1 * s2
-    q = _ONE / d_hi
-    r = fma(-q, d_hi, _ONE) - q * d_lo  # 1/(d_hi + d_lo) = q (1 + r)
+def _sigmoid_q(x, low):
+    """(q_hi, q_lo, s): sigmoid(x) = (q_hi + q_lo) 2^n to ~2^-45, s = 2^(n + 64) (n = 0 for x >= 0).
+
+    e = exp(-|x|) = 2^n E with -|x| clamped at ``low``; E = 1 + expm1(r) kept as
+    E_hi + E_lo (with r's rounding error); D = 1 + e as D_hi + D_lo (both parts exact
+    FMAs); Q = N / D with N = 1 (x >= 0) or E (x < 0), one division and one residual
+    correction.  Latency, not operation count, limits this loop, hence Estrin's scheme.
+    """
+    t = max(-abs(x), low)
+    k = fma(t, _LOG2E_F, _MAGIC_F)
+    n = k - _MAGIC_F
+    r1 = fma(-n, _LN2_HI_F, t)  # exact
+    r = fma(-n, _LN2_LO_F, r1)
+    rl = fma(-n, _LN2_LO_F, r1 - r)  # what rounding r lost
+    r2 = r * r
+    p = fma(fma(fma(_C6F, r, _C5F), r2, fma(_C4F, r, _C3F)), r, _C2F)
+    q = fma(p, r2, r)  # expm1(r)
+    e_hi = _ONE + q
+    e_lo = fma(rl, e_hi, (_ONE - e_hi) + q)
+    s64 = pow2_f32(k, _MAGIC_F, 64, -126)
+    s = s64 * _P64  # 2^n, exact down to 2^-149
+    d_hi = fma(s, e_hi, _ONE)
+    d_lo = fma(s, e_hi, _ONE - d_hi) + s * e_lo  # the FMA is exact: the rounding error of d_hi
     neg = x < _ZERO
-    # x >= 0: q (1 + r); x < 0: (e_hi + e_lo) q (1 + r), still to be scaled by s1 s2
-    p = e_hi * q
-    pl = fma(e_hi, q, -p)
-    hi = p if neg else q
-    lo = (pl + (e_lo * q + p * r)) if neg else q * r
-    # next to 0 the value sits within ~x^3/48 of 0.5 + x/4, a float16 rounding midpoint for
-    # some x: there the odd series is more accurate than the quotient (error ~2^-51)
-    x2 = x * x
-    t_hi, t_lo = fast_two_sum(_HALF, _QUARTER * x)
-    series = x * x2 * fma(fma(x2, _S7, _S5), x2, _S3)
-    small = abs(x) < _SMALL
-    hi = t_hi if small else hi
-    lo = (t_lo + series) if small else lo
-    neg = neg & ~small
-    return hi, lo, (s1 if neg else _ONE), (s2 if neg else _ONE)
+    n_hi = e_hi if neg else _ONE
+    n_lo = e_lo if neg else _ZERO
+    inv = _ONE / d_hi
+    q0 = n_hi * inv
+    rho = fma(-q0, d_hi, n_hi) + (n_lo - q0 * d_lo)
+    return q0, rho * inv, (s64 if neg else _TWO64)
 
 
 @_kernel
 def sigmoid_f32(x):
-    """1 / (1 + exp(-x)) in float32 arithmetic, about 0.5 ULP."""
-    hi, lo, s1, s2 = _sigmoid_dd(x)
-    y = ((hi + lo) * s1) * s2
-    return _ZERO if x < _LOW else y  # exp's argument is clamped at -110: below, the value is 0
+    """1 / (1 + exp(-x)) in float32 arithmetic, within 0.5 + 2^-20 ULP; 0 below ln(2^-150)."""
+    q_hi, q_lo, s64 = _sigmoid_q(x, _SIG_LOW)
+    # 2^n is exact even as a subnormal (n >= -149 after the clamp), so the product rounds once
+    y = (q_hi + q_lo) * (s64 * _P64)
+    return _ZERO if x < _SIG_ZERO else y
 
 
 @_kernel
 def silu_f32(x):
-    """x * sigmoid(x) in float32 arithmetic, about 0.5 ULP; silu(-inf) = -0.0."""
-    s_hi, s_lo, s1, s2 = _sigmoid_dd(x)
-    p = x * s_hi
-    pl = fma(x, s_hi, -p)
-    y = p + (pl + x * s_lo)
-    y = p if (abs(p) == math.inf) | (p == _ZERO) else y  # overflow, or an underflowed sigmoid
-    y = (y * s1) * s2
+    """x * sigmoid(x) in float32 arithmetic, within 0.5 + 2^-20 ULP; silu(-inf) = -0.0."""
+    q_hi, q_lo, s64 = _sigmoid_q(x, _LOW)
+    p = x * q_hi
+    y = p + (fma(x, q_hi, -p) + x * q_lo)
+    y = p if (abs(p) == math.inf) | (p == _ZERO) else y  # x = +inf, or x * sigmoid below 2^-150
+    y = ((y * s64) * _P64) if x < _ZERO else y  # 2^(n + 64) then 2^-64: x 2^n may be below 2^-149
     y = x if x == _ZERO else y  # keeps -0.0
     return -_ZERO if x < _LOW else y  # x e^x rounds to -0.0 below -110 (and at -inf)
 
 
 @_kernel
+def _near_zero(x, hi, lo):
+    """sigmoid as a double-float, from the odd series where |x| < 1/16.
+
+    There expm1(r)'s rounding (~2^-35 relative) is too coarse for float16: sigmoid(x)
+    lies within x^3/48 of 1/2 + x/4, which is a float16 rounding midpoint for some x.
+    """
+    x2 = x * x
+    t_hi = _F(0.5) + _F(0.25) * x
+    t_lo = (_F(0.5) - t_hi) + _F(0.25) * x + x * x2 * fma(fma(x2, _S7, _S5), x2, _S3)
+    small = abs(x) < _SMALL
+    return (t_hi if small else hi), (t_lo if small else lo)
+
+
+@_kernel
 def sigmoid_f16(x):
     """float16 sigmoid from the float32 kernel's unrounded double-float value (float16 bits)."""
-    hi, lo, s1, s2 = _sigmoid_dd(x)
-    h = dd32_to_half((hi * s1) * s2, (lo * s1) * s2)
-    return f32_to_half(_ZERO) if x < _LOW else h
+    q_hi, q_lo, s64 = _sigmoid_q(x, _LOW)
+    s = s64 * _P64
+    q_hi, q_lo = _near_zero(x, q_hi * s, q_lo * s)  # exact scaling wherever the result is a float16
+    return dd32_to_half(q_hi, q_lo)
 
 
 @_kernel
 def silu_f16(x):
     """float16 silu from the float32 kernel's unrounded double-float value (float16 bits)."""
-    s_hi, s_lo, s1, s2 = _sigmoid_dd(x)
-    p = x * s_hi
-    pl = fma(x, s_hi, -p) + x * s_lo
-    h = dd32_to_half((p * s1) * s2, (pl * s1) * s2)
-    h = f32_to_half(p) if (abs(p) == math.inf) | (p == _ZERO) | (x == _ZERO) else h
+    q_hi, q_lo, s64 = _sigmoid_q(x, _LOW)
+    s = s64 * _P64
+    q_hi, q_lo = _near_zero(x, q_hi * s, q_lo * s)
+    p = x * q_hi
+    pl = fma(x, q_hi, -p) + x * q_lo
+    h = dd32_to_half(p, pl)
+    h = f32_to_half(p) if (abs(p) == math.inf) | (x == _ZERO) else h
     return f32_to_half(-_ZERO) if x < _LOW else h
