@@ -1,9 +1,10 @@
-"""float32-arithmetic kernels for sigmoid and silu (the float32 and float16 loops).
+"""float32-arithmetic kernels for sigmoid, silu, softplus and log_sigmoid.
 
 sigmoid(x) = N / (1 + e), e = exp(-|x|), N = 1 (x >= 0) or e (x < 0), with e and 1 + e
 as double-floats and the quotient corrected once by its residual, so the value before
 the final rounding is good to ~2^-45 relative.  silu multiplies the double-float
-sigmoid by x with an FMA split.  8 float32 lanes per AVX register instead of 4 doubles.
+sigmoid by x with an FMA split.  softplus adds log1p of the double-float e (float32
+loops only: float16 keeps the float64 kernels).  8 float32 lanes per AVX register instead of 4 doubles.
 The float16 loops round the same unrounded double-float value once (round-to-odd, then
 to half): exhaustively correctly rounded.  float64 has its own kernels.
 """
@@ -14,9 +15,10 @@ import math
 
 import numpy as np
 
-from .._numba import f32_to_half, fma, jit, pow2_f32
+from .._numba import f32_to_half, fma, jit
 from ..kernels.dd import dd32_to_half
-from ..kernels.exp import _C2F, _C3F, _C4F, _C5F, _C6F, _LN2_HI_F, _LN2_LO_F, _LOG2E_F, _MAGIC_F
+from ..kernels.exp import exp_parts_f32
+from ..kernels.log import log1p_dd_f32
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see smooth.py)
 _F = np.float32
@@ -37,23 +39,11 @@ _S7 = _F(-17.0 / 80640.0)
 def _sigmoid_q(x, low):
     """(q_hi, q_lo, s): sigmoid(x) = (q_hi + q_lo) 2^n to ~2^-45, s = 2^(n + 64) (n = 0 for x >= 0).
 
-    e = exp(-|x|) = 2^n E with -|x| clamped at ``low``; E = 1 + expm1(r) kept as
-    E_hi + E_lo (with r's rounding error); D = 1 + e as D_hi + D_lo (both parts exact
-    FMAs); Q = N / D with N = 1 (x >= 0) or E (x < 0), one division and one residual
-    correction.  Latency, not operation count, limits this loop, hence Estrin's scheme.
+    e = exp(-|x|) = 2^n (E_hi + E_lo) with -|x| clamped at ``low``; D = 1 + e as
+    D_hi + D_lo (both parts exact FMAs); Q = N / D with N = 1 (x >= 0) or E (x < 0), one
+    division and one residual correction.
     """
-    t = max(-abs(x), low)
-    k = fma(t, _LOG2E_F, _MAGIC_F)
-    n = k - _MAGIC_F
-    r1 = fma(-n, _LN2_HI_F, t)  # exact
-    r = fma(-n, _LN2_LO_F, r1)
-    rl = fma(-n, _LN2_LO_F, r1 - r)  # what rounding r lost
-    r2 = r * r
-    p = fma(fma(fma(_C6F, r, _C5F), r2, fma(_C4F, r, _C3F)), r, _C2F)
-    q = fma(p, r2, r)  # expm1(r)
-    e_hi = _ONE + q
-    e_lo = fma(rl, e_hi, (_ONE - e_hi) + q)
-    s64 = pow2_f32(k, _MAGIC_F, 64, -126)
+    e_hi, e_lo, s64 = exp_parts_f32(max(-abs(x), low))
     s = s64 * _P64  # 2^n, exact down to 2^-149
     d_hi = fma(s, e_hi, _ONE)
     d_lo = fma(s, e_hi, _ONE - d_hi) + s * e_lo  # the FMA is exact: the rounding error of d_hi
@@ -85,6 +75,29 @@ def silu_f32(x):
     y = ((y * s64) * _P64) if x < _ZERO else y  # 2^(n + 64) then 2^-64: x 2^n may be below 2^-149
     y = x if x == _ZERO else y  # keeps -0.0
     return -_ZERO if x < _LOW else y  # x e^x rounds to -0.0 below -110 (and at -inf)
+
+
+@_kernel
+def softplus_f32(x):
+    """max(x, 0) + log1p(exp(-|x|)) in float32 arithmetic; exp and log1p as double-floats."""
+    e_hi, e_lo, s64 = exp_parts_f32(max(-abs(x), _LOW))
+    s = s64 * _P64  # 2^n (0 below 2^-149, where log1p(e) rounds to 0 anyway)
+    l_hi, l_lo = log1p_dd_f32(e_hi * s, e_lo * s)
+    a = max(x, _ZERO)
+    y = a + l_hi  # two-sum: either term may be the larger
+    b = y - a
+    err = (a - (y - b)) + (l_hi - b)
+    y2 = y + (err + l_lo)
+    y2 = y if abs(y) == math.inf else y2  # x = +inf (NaN stays NaN)
+    # below -32 log1p(e) = e to 2^-46: e scaled in two steps so that results near and
+    # below 2^-126 keep e's low part and round once
+    return (((e_hi + e_lo) * s64) * _P64) if x < _F(-32.0) else y2
+
+
+@_kernel
+def log_sigmoid_f32(x):
+    """-softplus(-x) = min(x, 0) - log1p(exp(-|x|)); log_sigmoid(+inf) = +0.0."""
+    return _ZERO - softplus_f32(-x)
 
 
 @_kernel

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import bits_f64, f64_bits, fma, jit, pow2_pair_f32
+from .._numba import bits_f64, f64_bits, fma, jit, pow2_f32, pow2_pair_f32
 from .coefficients import EXP_F32, EXP_F64, EXP_W, EXPM1_F64, EXPM1_W
 from .poly import horner
 
@@ -52,6 +52,29 @@ def exp_f32(t):
     p = exp_poly_f32(r)
     s1, s2 = pow2_pair_f32(k, _MAGIC_F)
     return p * s1 * s2
+
+
+@jit
+def exp_parts_f32(t):
+    """(e_hi, e_lo, s64) with e^t = (e_hi + e_lo) 2^n to ~2^-45 relative, s64 = 2^(n + 64).
+
+    float32 arithmetic for t in [-150 ln2, 0] (callers clamp).  r's rounding error is
+    kept (e^(r + rl) = e^r (1 + rl)) and 1 + expm1(r) is split exactly.  2^n is passed
+    as 2^(n + 64), a normal float32, so callers can scale results that end below 2^-126
+    in two exact-then-rounding steps.  Estrin's scheme: the loops using this are limited
+    by latency rather than by operation count.
+    """
+    k = fma(t, _LOG2E_F, _MAGIC_F)
+    n = k - _MAGIC_F
+    r1 = fma(-n, _LN2_HI_F, t)  # exact
+    r = fma(-n, _LN2_LO_F, r1)
+    rl = fma(-n, _LN2_LO_F, r1 - r)  # what rounding r lost
+    r2 = r * r
+    p = fma(fma(fma(_C6F, r, _C5F), r2, fma(_C4F, r, _C3F)), r, _C2F)
+    q = fma(p, r2, r)  # expm1(r)
+    e_hi = _F32(1.0) + q
+    e_lo = fma(rl, e_hi, (_F32(1.0) - e_hi) + q)
+    return e_hi, e_lo, pow2_f32(k, _MAGIC_F, 64, -126)
 
 
 @jit

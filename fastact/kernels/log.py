@@ -87,3 +87,49 @@ def log1p_w(u):
     z2 = z * z
     y = fma(_int_to_float(k), _LN2, fma(horner(LOG_W, z2) * z2, z, 2.0 * z) + c)
     return _specials(u, f, y)
+
+
+_SQRT2_F = np.float32(1.4142135)
+_LN2_HI_F = np.float32(0.693145751953125)
+_LN2_LO_F = np.float32(1.4286067653302226e-06)
+# atanh series: log(m) = 2z + 2z^3/3 + 2z^5/5 + ...; with |z| <= 0.1716 the first term
+# left out (2z^13/13) is below 2^-34 of the sum, so Taylor's coefficients need no fit
+_TINY = np.float32(2.0**-30)
+_A3, _A5, _A7, _A9, _A11 = (np.float32(2.0 / k) for k in (3, 5, 7, 9, 11))
+
+
+@jit
+def log1p_dd_f32(u_hi, u_lo):
+    """log(1 + u) for a double-float u = u_hi + u_lo in [0, 1], float32 arithmetic.
+
+    1 + u = f + c exactly (c what rounding lost), f = m 2^j with m in [sqrt(2)/2, sqrt(2)];
+    log(m + c/2^j) = 2 atanh(z), z = (m - 1 + c')/(m + 1 + c') as a corrected quotient
+    z + z_lo, and 2 atanh(z + z_lo) = 2z + 2z^3/3 + ... + 2 z_lo/(1 - z^2).
+    Returns (hi, lo) with hi + lo within ~2^-29 relative.
+    """
+    one = np.float32(1.0)
+    f = one + u_hi
+    c = (one - f) + u_hi  # exact: f + c + u_lo = 1 + u
+    big = f > _SQRT2_F
+    half = np.float32(0.5)
+    m = f * half if big else f
+    c = c * half if big else c
+    c_lo = u_lo * half if big else u_lo
+    d = m - one  # exact
+    n_hi = d + c
+    n_lo = ((d - n_hi) + c) + c_lo  # fast two-sum: |c| < ulp(m) <= |d| unless d = 0
+    s_hi = m + one
+    s_lo = ((one - s_hi) + m) + c  # fast two-sum: 1 and m share an exponent or m is smaller
+    z = n_hi / s_hi
+    z_lo = (fma(-z, s_hi, n_hi) + n_lo - z * s_lo) / s_hi
+    z2 = z * z
+    p = fma(fma(fma(fma(_A11, z2, _A9), z2, _A7), z2, _A5), z2, _A3)
+    j_hi = _LN2_HI_F if big else np.float32(0.0)
+    j_lo = _LN2_LO_F if big else np.float32(0.0)
+    two_z = np.float32(2.0) * z
+    t_hi = j_hi + two_z
+    t_lo = (j_hi - t_hi) + two_z  # fast two-sum: |2z| < 0.35 < ln2, or j_hi = 0
+    z_lo2 = fma(z_lo, z2, z_lo)  # z_lo / (1 - z^2) to ~z^4
+    lo = fma(p * z2, z, fma(np.float32(2.0), z_lo2, j_lo) + t_lo)
+    tiny = u_hi < _TINY  # log1p(u) = u (1 - u/2 + ...): keeps subnormal u exact
+    return (u_hi if tiny else t_hi), (u_lo if tiny else lo)
