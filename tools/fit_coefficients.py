@@ -147,12 +147,12 @@ def _log_fit(name: str, deg: int) -> Fit:
     )
 
 
-def _erfcx_fit(name: str, deg: int) -> Fit:
+def _erfcx_fit(name: str, deg: int, hi: float = 0.9999) -> Fit:
     return Fit(
         name,
         _erfcx_y,
         -1.0,
-        0.9999,
+        hi,
         list(range(0, deg + 1)),
         {},
         "float64",
@@ -164,6 +164,7 @@ def _erfcx_fit(name: str, deg: int) -> Fit:
 # ~1e-13 relative is far below a float32 ulp); the others serve float64 results.
 FITS = [
     _exp_fit("EXP_F32", 6, "float32"),
+    _exp_fit("EXP_DF32", 7, "float32"),  # exp_parts_f32: a float32 pair good to ~2^-30
     _exp_fit("EXP_F64", 12, "float64"),
     _exp_fit("EXP_W", 8, "float64"),
     _expm1_fit("EXPM1_F64", 12),
@@ -172,6 +173,10 @@ FITS = [
     _log_fit("LOG_W", 13),
     _erfcx_fit("ERFCX_F64", 24),
     _erfcx_fit("ERFCX_W", 16),
+    # "_N" ("narrow"): float64 arithmetic for float32/float16 results only, ~2^-30 relative;
+    # ERFCX_N covers z <= 10.4 (t <= 0.47): beyond, float32 GELU is x or -0
+    _exp_fit("EXP_N", 7, "float64"),
+    _erfcx_fit("ERFCX_N", 11, hi=0.47),
 ]
 
 

@@ -2,7 +2,9 @@
 
 sigmoid(x) = N / (1 + e), e = exp(-|x|), N = 1 (x >= 0) or e (x < 0), with e and 1 + e
 as double-floats and the quotient corrected once by its residual, so the value before
-the final rounding is good to ~2^-45 relative.  silu multiplies the double-float
+the final rounding is good to ~2^-26 relative (exp's polynomial; measured max 0.82
+ULP for results above 2^-126, 0.78-0.89 in the subnormal range where the pair rounds
+twice).  silu multiplies the double-float
 sigmoid by x with an FMA split.  softplus adds log1p of the double-float e (float32
 loops only: float16 keeps the float64 kernels).  8 float32 lanes per AVX register instead of 4 doubles.
 The float16 loops round the same unrounded double-float value once (round-to-odd, then
@@ -37,7 +39,7 @@ _S7 = _F(-17.0 / 80640.0)
 
 @_kernel
 def _sigmoid_q(x, low):
-    """(q_hi, q_lo, s): sigmoid(x) = (q_hi + q_lo) 2^n to ~2^-45, s = 2^(n + 64) (n = 0 for x >= 0).
+    """(q_hi, q_lo, s): sigmoid(x) = (q_hi + q_lo) 2^n to ~2^-26, s = 2^(n + 64) (n = 0 for x >= 0).
 
     e = exp(-|x|) = 2^n (E_hi + E_lo) with -|x| clamped at ``low``; D = 1 + e as
     D_hi + D_lo (both parts exact FMAs); Q = N / D with N = 1 (x >= 0) or E (x < 0), one
@@ -58,7 +60,7 @@ def _sigmoid_q(x, low):
 
 @_kernel
 def sigmoid_f32(x):
-    """1 / (1 + exp(-x)) in float32 arithmetic, within 0.5 + 2^-20 ULP; 0 below ln(2^-150)."""
+    """1 / (1 + exp(-x)) in float32 arithmetic, measured max 0.78 ULP; 0 below ln(2^-150)."""
     q_hi, q_lo, s64 = _sigmoid_q(x, _SIG_LOW)
     # 2^n is exact even as a subnormal (n >= -149 after the clamp), so the product rounds once
     y = (q_hi + q_lo) * (s64 * _P64)
@@ -67,13 +69,25 @@ def sigmoid_f32(x):
 
 @_kernel
 def silu_f32(x):
-    """x * sigmoid(x) in float32 arithmetic, within 0.5 + 2^-20 ULP; silu(-inf) = -0.0."""
-    q_hi, q_lo, s64 = _sigmoid_q(x, _LOW)
-    p = x * q_hi
-    y = p + (fma(x, q_hi, -p) + x * q_lo)
-    y = p if (abs(p) == math.inf) | (p == _ZERO) else y  # x = +inf, or x * sigmoid below 2^-150
-    y = ((y * s64) * _P64) if x < _ZERO else y  # 2^(n + 64) then 2^-64: x 2^n may be below 2^-149
-    y = x if x == _ZERO else y  # keeps -0.0
+    """x * sigmoid(x) = x N / (1 + e) in float32 arithmetic, measured max 0.79 ULP.
+
+    As sigmoid, but the numerator x N (N = 1 or E) is formed beside 1 + e, so the
+    division by D_hi is the quotient itself: a shorter dependency chain than
+    multiplying the sigmoid by x.  silu(-inf) = -0.0.
+    """
+    e_hi, e_lo, s64 = exp_parts_f32(max(-abs(x), _LOW))
+    s = s64 * _P64
+    d_hi = fma(s, e_hi, _ONE)
+    d_lo = fma(s, e_hi, _ONE - d_hi) + s * e_lo
+    neg = x < _ZERO
+    p = x * e_hi
+    n_hi = p if neg else x
+    n_lo = (fma(x, e_hi, -p) + x * e_lo) if neg else _ZERO
+    q0 = n_hi / d_hi
+    rho = fma(-q0, d_hi, n_hi) + (n_lo - q0 * d_lo)
+    y = q0 + rho * (_ONE / d_hi)
+    y = q0 if (abs(q0) == math.inf) | (q0 == _ZERO) else y  # x = +inf, or x = +-0 (keeps the sign)
+    y = ((y * s64) * _P64) if neg else y  # 2^(n + 64) then 2^-64: x 2^n may be below 2^-149
     return -_ZERO if x < _LOW else y  # x e^x rounds to -0.0 below -110 (and at -inf)
 
 
