@@ -1,30 +1,20 @@
-"""``python -m benchmarks [names...]``: float32 throughput against np.copyto, one thread."""
+"""``python -m benchmarks [names...]``: fastact's throughput against np.copyto, every dtype, no peers.
+
+A shorthand for ``fastact bench --sizes 1e6,1.6e7 --modes out --peers none`` (softmax family
+on its three default 2-D shapes); ``fastact bench --help`` has the full command.
+"""
 
 from __future__ import annotations
 
 import sys
 
-import fastact
-from fastact.registry import get
-
-from .harness import inputs, measure_ufunc
+from fastact.cli import main as fastact_main
 
 
-def main(names: list[str]) -> None:
-    print(f"{'function':<14} {'dtype':<8} {'n':>9} {'Melem/s':>9} {'x copy':>7}")
-    for name in names:
-        act = get(name)
-        uf = getattr(fastact, name)
-        for dtype in ("float32", "float16", "float64"):
-            if act.is_rowwise:
-                shapes = [(1024, 1024), (16384, 64), (64, 16384)]
-            else:
-                shapes = [(10**6,), (16 * 10**6,)]
-            for shape in shapes:
-                x = inputs(shape, dtype)
-                t, c = measure_ufunc(uf, x, act.example_params()[0])
-                print(f"{name:<14} {dtype:<8} {'x'.join(map(str, shape)):>9} {x.size / t / 1e6:>9.0f} {t / c:>7.2f}")
+def main(names: list[str]) -> int:
+    argv = ["bench", "--sizes", "1e6,1.6e7", "--modes", "out", "--peers", "none", "--onetime", "none"]
+    return fastact_main(argv + (["--functions", ",".join(names)] if names else []))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["relu", "relu6", "leaky_relu", "hard_tanh", "softmax", "log_softmax"])
+    sys.exit(main(sys.argv[1:] or ["relu", "relu6", "leaky_relu", "hard_tanh", "softmax", "log_softmax"]))

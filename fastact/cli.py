@@ -1,11 +1,16 @@
-"""Command line: ``fastact list`` (and ``python -m fastact``).
+"""Command line: ``fastact list | report | bench`` (and ``python -m fastact``).
 
+``report`` and ``bench`` live in the ``analysis`` and ``benchmarks`` packages,
+which sit on top of fastact: their modules are imported only when the command runs, so
+``fastact list`` never pays for SciPy, mpmath or matplotlib.  Each of those modules
+provides ``add_arguments(parser)`` (stdlib-only at import) and ``run(args) -> int``.
 Exit status 2 with a one-line message for bad arguments, as argparse does.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -49,7 +54,19 @@ def parser() -> argparse.ArgumentParser:
     ls.add_argument("--markdown", action="store_true", help="print Markdown tables")
     ls.add_argument("--peers", action="store_true", help="also map each name to PyTorch/JAX/Keras/TF/SciPy")
     ls.set_defaults(func=cmd_list)
+    for name, module, help_ in _TOP_COMMANDS:
+        cli = importlib.import_module(module)
+        sp = sub.add_parser(name, help=help_, description=help_)
+        cli.add_arguments(sp)
+        sp.set_defaults(func=cli.run)
     return p
+
+
+# commands whose code lives above fastact (module: add_arguments(parser), run(args) -> int)
+_TOP_COMMANDS = [
+    ("report", "analysis.cli", "accuracy report: error against mpmath references, peers, plots"),
+    ("bench", "benchmarks.cli", "throughput against np.copyto and peers (NumPy, SciPy, PyTorch, JAX)"),
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,104 @@
+"""``fastact report``: the accuracy report (arguments here, the work in ``analysis.report``).
+
+Only the standard library is imported at module level: ``fastact`` builds its parser
+from this module for every command, and ``fastact list`` must not pay for NumPy's
+friends (SciPy, mpmath, matplotlib).  Bad arguments print one line naming the problem
+and return exit status 2, as argparse does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="report", metavar="DIR", help="output directory (default: ./report)")
+    p.add_argument(
+        "--functions", default="", metavar="a,b", help="comma-separated function names (default: all of them)"
+    )
+    p.add_argument(
+        "--dtypes",
+        default=",".join(DTYPES),
+        metavar="a,b",
+        help=f"comma-separated, from {', '.join(DTYPES)} (default: all)",
+    )
+    p.add_argument(
+        "--exhaustive",
+        action="store_true",
+        help="float32: all 2^32 inputs per function (chunked, resumable from DIR/checkpoints; 10+ min each)",
+    )
+    p.add_argument("--samples", default="1000000", metavar="N", help="float32 inputs per function (default 1000000)")
+    p.add_argument(
+        "--float64-samples",
+        default="3000",
+        metavar="N",
+        help="float64 inputs per function, against mpmath (default 3000)",
+    )
+    p.add_argument(
+        "--oracle-points",
+        default="2000",
+        metavar="N",
+        help="size parameter of the oracle validation per function (about 2.5 N points; default 2000)",
+    )
+
+
+def _positive(name: str, value: str) -> int:
+    try:
+        n = int(value.replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}") from None
+    if n <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return n
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def check(args: argparse.Namespace) -> dict:
+    """Validated settings; ``ValueError`` with a one-line message for bad arguments."""
+    from fastact.registry import NAMES  # fastact itself is light: no SciPy, mpmath or matplotlib
+
+    functions = _split(args.functions) or list(NAMES)
+    unknown = [f for f in functions if f not in NAMES]
+    if unknown:
+        raise ValueError(f"unknown function {unknown[0]!r} in --functions (known: {', '.join(NAMES)})")
+    dtypes = _split(args.dtypes)
+    if not dtypes:
+        raise ValueError("--dtypes is empty")
+    bad = [d for d in dtypes if d not in DTYPES]
+    if bad:
+        raise ValueError(f"unknown dtype {bad[0]!r} in --dtypes (known: {', '.join(DTYPES)})")
+    if args.exhaustive and "float32" not in dtypes:
+        raise ValueError("--exhaustive sweeps float32: include float32 in --dtypes")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out!r} exists and is not a directory")
+    return {
+        "functions": list(dict.fromkeys(functions)),
+        "dtypes": [d for d in DTYPES if d in dtypes],
+        "samples": _positive("--samples", args.samples),
+        "float64_samples": _positive("--float64-samples", args.float64_samples),
+        "oracle_points": _positive("--oracle-points", args.oracle_points),
+        "run_exhaustive": args.exhaustive,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = check(args)
+    except ValueError as e:
+        print(f"fastact report: error: {e}", file=sys.stderr)
+        return 2
+    from .report import generate
+
+    cmd = "fastact report " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["report"] else "fastact report"
+    res = generate(args.out, command=cmd.strip(), **settings)
+    out = os.path.abspath(args.out)
+    n, secs = len(res["plots"]), res["seconds"]["total"]
+    print(f"wrote {out}/report.md, report.html, results.json and {n} plots in {secs:.0f} s")
+    return 0

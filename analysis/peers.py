@@ -1,0 +1,213 @@
+"""What users would otherwise call, measured on the same inputs with the same metric.
+
+- ``NumPy (source doc)``: the source document's own formulas (``SPEC.md``), in the
+  input's dtype, so float16 rounds after every operation as the document did.  Its
+  softplus is written ``log(1/(1+e^x))`` there (a sign error); the correct
+  ``log(1 + exp(x))`` is measured.
+- ``SciPy``: ``expit``/``log_expit``, the erf-based GELU ``x/2 (1 + erf(x/sqrt 2))``,
+  ``softmax``/``log_softmax``; ``NumPy``: ``np.tanh``.
+- ``PyTorch`` (``torch.set_num_threads(1)``) and ``JAX`` (x64 enabled, CPU): the
+  functions named in the registry's ``peers``, on tensors of the format itself
+  (bfloat16 included).
+
+A library that is not installed is skipped; a dtype a peer rejects is skipped.
+Each peer is ``prepare(x) -> native``, ``call(native, params) -> native``,
+``back(native) -> float64 values`` so the throughput section can time ``call`` alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fastact.registry import Activation
+
+from . import bfloat16
+from .formats import Format
+
+_SELU_L = 1.0507009873554805
+_SELU_A = 1.6732632423543772
+
+
+@dataclass
+class Peer:
+    library: str
+    label: str
+    call: Callable[[Any, tuple], Any]
+    kind: str  # "numpy", "torch", "jax": which adapter converts
+
+    def impl(self, fmt: Format) -> Callable[[np.ndarray, tuple], np.ndarray]:
+        """As ``sweeps.Impl``: storage array in, float64 values of ``fmt`` out."""
+
+        def run(x: np.ndarray, params: tuple) -> np.ndarray:
+            return back(self.kind, self.call(prepare(self.kind, x, fmt), params), fmt)
+
+        return run
+
+
+def prepare(kind: str, x: np.ndarray, fmt: Format) -> Any:
+    if kind == "torch":
+        import torch
+
+        t = torch.from_numpy(np.ascontiguousarray(x))
+        return t.to(torch.bfloat16) if fmt.name == "bfloat16" else t
+    if kind == "jax":
+        import jax.numpy as jnp
+
+        return jnp.asarray(x).astype(jnp.bfloat16) if fmt.name == "bfloat16" else jnp.asarray(x)
+    return x
+
+
+def back(kind: str, y: Any, fmt: Format) -> np.ndarray:
+    if kind == "torch":
+        import torch
+
+        y = y.to(torch.float64).numpy()
+    elif kind == "jax":
+        y = np.asarray(y.astype("float64" if fmt.name == "float64" else "float32"))
+    y = np.asarray(y)
+    if fmt.name == "bfloat16":
+        y = bfloat16.round_float32(y.astype(np.float32))
+    elif y.dtype != fmt.storage:  # e.g. SciPy computing float16 in float32: rounded to float16
+        y = y.astype(fmt.storage)
+    return y.astype(np.float64)
+
+
+def _numpy_doc() -> dict[str, str]:
+    return {
+        "relu": "np.maximum(x, 0)",
+        "leaky_relu": "np.where(x > 0, x, a * x)",
+        "elu": "np.where(x > 0, x, a * (np.exp(x) - 1))",
+        "selu": "scale * np.where(x > 0, x, alpha * (np.exp(x) - 1))",
+        "gelu_tanh": "0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))",
+        "tanh": "(np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))",
+        "sigmoid": "1 / (1 + np.exp(-x))",
+        "hard_sigmoid": "np.clip(0.2 * x + 0.5, 0, 1)",
+        "softplus": "np.log(1 + np.exp(x))",
+        "softsign": "x / (np.abs(x) + 1)",
+        "silu": "x * (1 / (1 + np.exp(-x)))",
+        "softmax": "np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)",
+    }
+
+
+def _eval_numpy(expr: str) -> Callable[[Any, tuple], Any]:
+    code = compile(expr, expr, "eval")
+
+    def call(x: np.ndarray, params: tuple) -> np.ndarray:
+        dt = x.dtype.type
+        env = {"np": np, "x": x, "a": params[0] if params else None}
+        env.update(scale=dt(_SELU_L), alpha=dt(_SELU_A))
+        with np.errstate(all="ignore"):
+            return eval(code, env)
+
+    return call
+
+
+def numpy_peers(act: Activation) -> list[Peer]:
+    out = []
+    doc = _numpy_doc()
+    if act.name in doc:
+        out.append(Peer("NumPy (source doc)", doc[act.name], _eval_numpy(doc[act.name]), "numpy"))
+    if act.name == "tanh":
+        out.append(Peer("NumPy", "np.tanh(x)", lambda x, p: np.tanh(x), "numpy"))
+    try:
+        import scipy.special as sp
+    except ImportError:
+        return out
+    scipy_calls: dict[str, tuple[str, Callable[[Any, tuple], Any]]] = {
+        "sigmoid": ("scipy.special.expit(x)", lambda x, p: sp.expit(x)),
+        "log_sigmoid": ("scipy.special.log_expit(x)", lambda x, p: sp.log_expit(x)),
+        "gelu": ("x/2 * (1 + scipy.special.erf(x/sqrt(2)))", lambda x, p: x / 2 * (1 + sp.erf(x / math.sqrt(2)))),
+        "softmax": ("scipy.special.softmax(x, axis=-1)", lambda x, p: sp.softmax(x, axis=-1)),
+        "log_softmax": ("scipy.special.log_softmax(x, axis=-1)", lambda x, p: sp.log_softmax(x, axis=-1)),
+    }
+    if act.name in scipy_calls:
+        label, fn = scipy_calls[act.name]
+        out.append(Peer("SciPy", label, fn, "numpy"))
+    return out
+
+
+def torch_peers(act: Activation) -> list[Peer]:
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return []
+    torch.set_num_threads(1)
+    calls: dict[str, tuple[str, Callable[[Any, tuple], Any]]] = {
+        "relu": ("F.relu", lambda t, p: F.relu(t)),
+        "relu6": ("F.relu6", lambda t, p: F.relu6(t)),
+        "leaky_relu": ("F.leaky_relu", lambda t, p: F.leaky_relu(t, float(p[0]))),
+        "prelu": ("F.prelu", lambda t, p: F.prelu(t, torch.tensor([float(p[0])], dtype=t.dtype))),
+        "hard_sigmoid6": ("F.hardsigmoid", lambda t, p: F.hardsigmoid(t)),
+        "hard_swish": ("F.hardswish", lambda t, p: F.hardswish(t)),
+        "hard_tanh": ("F.hardtanh", lambda t, p: F.hardtanh(t)),
+        "softsign": ("F.softsign", lambda t, p: F.softsign(t)),
+        "sigmoid": ("torch.sigmoid", lambda t, p: torch.sigmoid(t)),
+        "log_sigmoid": ("F.logsigmoid", lambda t, p: F.logsigmoid(t)),
+        "tanh": ("torch.tanh", lambda t, p: torch.tanh(t)),
+        "elu": ("F.elu", lambda t, p: F.elu(t, float(p[0]))),
+        "selu": ("F.selu", lambda t, p: F.selu(t)),
+        "celu": ("F.celu", lambda t, p: F.celu(t, float(p[0]))),
+        "softplus": ("F.softplus", lambda t, p: F.softplus(t)),
+        "silu": ("F.silu", lambda t, p: F.silu(t)),
+        "mish": ("F.mish", lambda t, p: F.mish(t)),
+        "gelu": ("F.gelu", lambda t, p: F.gelu(t)),
+        "gelu_tanh": ("F.gelu(approximate='tanh')", lambda t, p: F.gelu(t, approximate="tanh")),
+        "softmax": ("torch.softmax(dim=-1)", lambda t, p: torch.softmax(t, -1)),
+        "log_softmax": ("torch.log_softmax(dim=-1)", lambda t, p: torch.log_softmax(t, -1)),
+    }
+    if act.name not in calls:
+        return []
+    label, fn = calls[act.name]
+    return [Peer(f"PyTorch {torch.__version__.split('+')[0]}", label, fn, "torch")]
+
+
+def jax_peers(act: Activation) -> list[Peer]:
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return []
+    jax.config.update("jax_enable_x64", True)  # float64 peers are float64 (JAX computes float32 otherwise)
+    nn = jax.nn
+    calls: dict[str, tuple[str, Callable[[Any, tuple], Any]]] = {
+        "relu": ("jax.nn.relu", lambda t, p: nn.relu(t)),
+        "relu6": ("jax.nn.relu6", lambda t, p: nn.relu6(t)),
+        "leaky_relu": ("jax.nn.leaky_relu", lambda t, p: nn.leaky_relu(t, p[0])),
+        "hard_sigmoid6": ("jax.nn.hard_sigmoid", lambda t, p: nn.hard_sigmoid(t)),
+        "hard_swish": ("jax.nn.hard_swish", lambda t, p: nn.hard_swish(t)),
+        "hard_tanh": ("jax.nn.hard_tanh", lambda t, p: nn.hard_tanh(t)),
+        "softsign": ("jax.nn.soft_sign", lambda t, p: nn.soft_sign(t)),
+        "sigmoid": ("jax.nn.sigmoid", lambda t, p: nn.sigmoid(t)),
+        "log_sigmoid": ("jax.nn.log_sigmoid", lambda t, p: nn.log_sigmoid(t)),
+        "tanh": ("jnp.tanh", lambda t, p: jnp.tanh(t)),
+        "elu": ("jax.nn.elu", lambda t, p: nn.elu(t, p[0])),
+        "selu": ("jax.nn.selu", lambda t, p: nn.selu(t)),
+        "celu": ("jax.nn.celu", lambda t, p: nn.celu(t, p[0])),
+        "softplus": ("jax.nn.softplus", lambda t, p: nn.softplus(t)),
+        "silu": ("jax.nn.silu", lambda t, p: nn.silu(t)),
+        "mish": ("jax.nn.mish", lambda t, p: nn.mish(t)),
+        "gelu": ("jax.nn.gelu(approximate=False)", lambda t, p: nn.gelu(t, approximate=False)),
+        "gelu_tanh": ("jax.nn.gelu(approximate=True)", lambda t, p: nn.gelu(t, approximate=True)),
+        "softmax": ("jax.nn.softmax", lambda t, p: nn.softmax(t, axis=-1)),
+        "log_softmax": ("jax.nn.log_softmax", lambda t, p: nn.log_softmax(t, axis=-1)),
+    }
+    if act.name not in calls:
+        return []
+    label, fn = calls[act.name]
+    jitted = jax.jit(fn)  # one compiled program per dtype and shape: much faster to build than op-by-op dispatch
+
+    def call(t: Any, p: tuple) -> Any:
+        return jitted(t, tuple(jnp.asarray(v, dtype=t.dtype) for v in p)).block_until_ready()
+
+    return [Peer(f"JAX {jax.__version__}", label, call, "jax")]
+
+
+def peers_for(act: Activation) -> list[Peer]:
+    """Every installed peer of ``act``."""
+    return numpy_peers(act) + torch_peers(act) + jax_peers(act)

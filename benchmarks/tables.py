@@ -1,0 +1,188 @@
+"""Readable tables of a run: a summary (one line per fastact measurement, peers as columns)
+and the long form (every measurement), plain or Markdown, with the command and machine above."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+PEER_LIBS = ("numpy", "scipy", "numexpr", "torch", "jax")
+
+
+def fmt_size(shape: list[int]) -> str:
+    """``[16000000]`` -> ``1.6e7``, ``[1000]`` -> ``1e3``, ``[1024, 1024]`` -> ``1024x1024``."""
+    if len(shape) != 1:
+        return "x".join(map(str, shape))
+    n = shape[0]
+    if n < 1000:
+        return str(n)
+    e = math.floor(math.log10(n))
+    m = n / 10**e
+    return f"{m:g}e{e}" if len(f"{m:g}") <= 4 else str(n)
+
+
+def fmt_rate(v: float) -> str:
+    return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
+
+
+def _group(r: dict[str, Any]) -> str:
+    lib = "numpy/scipy" if r["lib"] in ("numpy", "scipy") else r["lib"]
+    return lib if r["threads"] in ("1", "XLA") and lib in ("numpy/scipy", "jax") else f"{lib} T={r['threads']}"
+
+
+def _group_order(g: str) -> tuple[int, str]:
+    lib, _, t = g.partition(" T=")
+    order = {"torch": 0, "numpy/scipy": 1, "numexpr": 2, "jax": 3}
+    return order.get(lib, 9), t.zfill(4)
+
+
+def summary(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: per fastact measurement its Melem/s, GB/s, x copy, spread, and for each peer
+    group (library and thread count) the fastest peer's Melem/s with fastact's speed-up over it."""
+    best: dict[tuple, dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        if r["lib"] in PEER_LIBS:
+            cell = best.setdefault((r["function"], r["dtype"], tuple(r["shape"]), r["mode"]), {})
+            g = _group(r)
+            if g not in cell or r["seconds_min"] < cell[g]["seconds_min"]:
+                cell[g] = r
+    groups = sorted({g for cell in best.values() for g in cell}, key=_group_order)
+    header = ["function", "dtype", "size", "mode", "Melem/s", "GB/s", "x copy", "spread", *groups]
+    out = []
+    for r in rows:
+        if r["lib"] != "fastact":
+            continue
+        cell = best.get((r["function"], r["dtype"], tuple(r["shape"]), r["mode"]), {})
+        line = [
+            r["function"],
+            r["dtype"],
+            fmt_size(r["shape"]),
+            r["mode"],
+            fmt_rate(r["melem_s"]),
+            f"{r['gb_s']:.1f}",
+            f"{r['x_copy']:.2f}",
+            f"{100 * r['spread']:.0f}%",
+        ]
+        for g in groups:
+            p = cell.get(g)
+            if p is None:
+                line.append("-")
+            else:
+                star = "*" if p["allocates"] and r["mode"] != "alloc" else ""
+                line.append(f"{fmt_rate(p['melem_s'])}{star} ({p['vs_fastact']:.2f}x)")
+        out.append(line)
+    return header, out
+
+
+SUMMARY_LEGEND = (
+    "Melem/s: million elements per second (best sample); GB/s: bytes read + written per second; "
+    "x copy: time / np.copyto time on the same arrays (1 = memory speed); spread: (max - min) / min over samples. "
+    "Peer columns: the fastest call of that library at that thread count, Melem/s (fastact's speed-up: "
+    "peer time / fastact time, > 1 means fastact is faster); * = allocates its output (no out= in its API). "
+    "fastact runs on one thread."
+)
+
+
+def long(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Every measurement, one line each."""
+    header = [
+        "function",
+        "dtype",
+        "size",
+        "mode",
+        "lib",
+        "T",
+        "Melem/s",
+        "GB/s",
+        "x copy",
+        "spread",
+        "fastact x",
+        "impl",
+    ]
+    out = []
+    for r in rows:
+        vs = "-" if r["vs_fastact"] is None else f"{r['vs_fastact']:.2f}"
+        out.append(
+            [
+                r["function"],
+                r["dtype"],
+                fmt_size(r["shape"]),
+                r["mode"],
+                r["lib"],
+                r["threads"],
+                fmt_rate(r["melem_s"]),
+                f"{r['gb_s']:.1f}",
+                f"{r['x_copy']:.2f}",
+                f"{100 * r['spread']:.0f}%",
+                vs,
+                r["impl"],
+            ]
+        )
+    return header, out
+
+
+def render(header: list[str], rows: list[list[str]], markdown: bool) -> str:
+    from fastact.cli import table
+
+    return table(rows, header, markdown=markdown)
+
+
+def describe(doc: dict[str, Any]) -> list[str]:
+    """Lines saying which command ran on which machine, with which versions, under what load."""
+    m = doc["machine"]
+    c = m["cpu"]
+    flags = " ".join(f for f, on in c["flags"].items() if on) or "none found"
+    vers = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+    load = m["load"]
+    la = load["loadavg_before"], load["loadavg_after"]
+    load_txt = (
+        f"load average {la[0][0]:.2f} before, {la[1][0]:.2f} after" if la[0] and la[1] else "load average unknown"
+    )
+    if load["foreign_cores"] is not None:
+        load_txt += f"; other processes used {load['foreign_cores']:.2f} cores during the run"
+    cores = f"{c['usable_cores']} of {c['cores']} cores" if c["usable_cores"] != c["cores"] else f"{c['cores']} cores"
+    return [
+        f"Command: `{doc['command']}` ({doc['started']}, {doc['wall_seconds']:.0f} s"
+        + (f", of which {doc['onetime_seconds']:.0f} s one-time costs)" if doc["onetime"] else ")"),
+        f"Machine: {c['model']}{_ident(c)}, {cores}, SIMD: {flags}"
+        + (f", LLVM cpu {c['llvm_host_cpu']}" if "llvm_host_cpu" in c else "")
+        + (f", L2 {c['caches']['L2']}, L3 {c['caches']['L3']}" if {"L2", "L3"} <= set(c.get("caches", {})) else ""),
+        f"Versions: {vers}",
+        f"Threads: fastact, NumPy, SciPy 1; peers at 1 and {m['threads']['peer_threads']}; {load_txt}",
+    ]
+
+
+def onetime_lines(ot: dict[str, Any] | None) -> list[str]:
+    if not ot:
+        return []
+    lines = []
+    fc = ot.get("first_call")
+    if fc:
+        lines.append(
+            f"One-time: import numba {fc['import_numba_s']:.2f} s, import fastact {fc['import_fastact_s']:.3f} s; "
+            f"first {fc['function']}() call: cold cache {fc['first_call_cold_cache_s']:.2f} s, "
+            f"warm cache {fc['first_call_warm_cache_s']:.2f} s"
+            + (f", no cache {fc['first_call_no_cache_s']:.2f} s" if fc["first_call_no_cache_s"] is not None else "")
+            + _changed(fc)
+        )
+    ba = ot.get("build_all")
+    if ba:
+        lines.append(
+            f"One-time: build all {ba['functions']} functions: cold cache {ba['build_all_cold_cache_s']:.1f} s, "
+            f"warm cache {ba['build_all_warm_cache_s']:.1f} s" + _changed(ba)
+        )
+    return lines
+
+
+def _changed(costs: dict[str, Any]) -> str:
+    if costs.get("sources_changed"):
+        return " (fastact's sources changed meanwhile, so the warm runs compiled: not valid)"
+    return ""
+
+
+def _ident(cpu: dict[str, Any]) -> str:
+    i = cpu.get("id", {})
+    if "cpu_family" not in i:
+        return ""
+    mhz = f", {float(i['cpu_MHz']) / 1000:.1f} GHz" if "cpu_MHz" in i else ""
+    return f" (family {i['cpu_family']} model {i.get('model', '?')}{mhz})"

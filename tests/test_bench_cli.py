@@ -1,0 +1,188 @@
+"""``fastact bench``: runs on tiny inputs, writes the documented JSON/CSV/PNG, refuses bad arguments.
+
+No timing assertions: speed is the benchmark's output, not something a test can pin down on
+a shared machine.  Sampling is cut to the minimum (``FAST``) so the whole file runs in seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks import harness, onetime, output
+from benchmarks.tables import fmt_size
+from fastact.cli import main
+
+FAST = ["--samples", "2", "--warmup", "1", "--min-sample", "1e-5", "--max-time", "0.05", "--onetime", "none"]
+ROW_FIELDS = set(output.CSV_FIELDS)
+TOP_FIELDS = {
+    "schema",
+    "command",
+    "argv",
+    "started",
+    "finished",
+    "wall_seconds",
+    "onetime_seconds",
+    "settings",
+    "machine",
+    "peers_missing",
+    "notes",
+    "onetime",
+    "results",
+}
+
+
+def test_tiny_run_writes_documented_json_and_csv(tmp_path, capsys):
+    js, cs = tmp_path / "bench.json", tmp_path / "bench.csv"
+    args = ["--functions", "relu,gelu,softmax", "--dtypes", "float32", "--sizes", "1000", "--shapes", "8x16"]
+    args += ["--peers", "numpy,scipy,torch", "--json", str(js), "--csv", str(cs), *FAST]
+    r = subprocess.run([sys.executable, "-m", "fastact", "bench", *args], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "gelu" in r.stdout and "x copy" in r.stdout and "Machine:" in r.stdout
+
+    doc = json.loads(js.read_text())
+    assert TOP_FIELDS <= set(doc), TOP_FIELDS - set(doc)
+    assert doc["schema"] == output.SCHEMA
+    assert doc["settings"]["functions"] == ["relu", "gelu", "softmax"]
+    assert doc["settings"]["modes"] == ["out", "alloc", "inplace"]
+    assert doc["command"].startswith("fastact bench --functions relu,gelu,softmax")
+    m = doc["machine"]
+    assert m["cpu"]["cores"] >= 1 and "avx2" in m["cpu"]["flags"]
+    assert {"python", "numpy", "numba", "llvmlite"} <= set(m["versions"]) and m["versions"]["numpy"]
+    assert set(m["load"]) == {"loadavg_before", "loadavg_after", "foreign_cores"}
+
+    rows = doc["results"]
+    assert all(ROW_FIELDS <= set(row) for row in rows)
+    fa = [row for row in rows if row["lib"] == "fastact"]
+    assert {(row["function"], row["mode"]) for row in fa} == {
+        (f, mode) for f in ("relu", "gelu", "softmax") for mode in ("out", "alloc", "inplace")
+    }
+    assert {tuple(row["shape"]) for row in fa} == {(1000,), (8, 16)}
+    assert all(row["vs_fastact"] is None and row["melem_s"] > 0 and row["x_copy"] > 0 for row in fa)
+    peers = [row for row in rows if row["lib"] not in ("fastact", "copyto")]
+    assert {"numpy", "scipy"} <= {row["lib"] for row in peers}
+    assert all(row["vs_fastact"] > 0 for row in peers)
+    assert len([row for row in rows if row["lib"] == "copyto"]) == 3
+    if importlib.util.find_spec("torch"):
+        torch_rows = [row for row in peers if row["lib"] == "torch"]
+        assert {row["threads"] for row in torch_rows} >= {"1"}
+        assert any(row["impl"] == "torch.clamp_min(t, 0, out=o)" and not row["allocates"] for row in torch_rows)
+    else:
+        assert "torch" in doc["peers_missing"]
+
+    with cs.open() as f:
+        table = list(csv.DictReader(f))
+    assert list(table[0]) == output.CSV_FIELDS
+    assert len(table) == len(rows)
+    assert {row["shape"] for row in table} >= {"1000", "8x16"}
+
+
+def test_quick_plot_and_atomic_files(tmp_path, capsys):
+    png = tmp_path / "bench.png"
+    png.write_bytes(b"old")  # replaced whole, never truncated in place
+    argv = [
+        "bench",
+        "--quick",
+        "--functions",
+        "relu,sigmoid",
+        "--sizes",
+        "500,2000",
+        "--peers",
+        "none",
+        "--passes",
+        "2",
+    ]
+    argv += FAST
+    assert main([*argv, "--plot", str(png), "--markdown", "--no-progress"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.png"]  # no temporary file left behind
+    lines = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| relu ")]
+    # --quick: float32 and out= only; the sizes given replace its default sizes; one row per measurement over 2 passes
+    assert [(cells[1], cells[2], cells[3]) for cells in lines] == [
+        ("float32", "500", "out"),
+        ("float32", "2e3", "out"),
+    ]
+
+
+def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "r.json"
+    target.write_text("old")
+
+    def fail(f):
+        f.write(b"half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        output.atomic_write(target, fail)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "culprit"),
+    [
+        (["--functions", "relu,nope"], "'nope'"),
+        (["--dtypes", "float8"], "'float8'"),
+        (["--sizes", "0"], "'0'"),
+        (["--sizes", "1e3,abc"], "'abc'"),
+        (["--sizes", "2.5"], "'2.5'"),
+        (["--shapes", "1024"], "'1024'"),
+        (["--modes", "inplace,sideways"], "'sideways'"),
+        (["--peers", "torch,tensorflow"], "'tensorflow'"),
+        (["--threads", "0"], "--threads"),
+        (["--threads", "two"], "'two'"),
+        (["--json", "/nonexistent-dir/b.json"], "does not exist"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, culprit, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and culprit in err[0] and err[0].startswith("fastact bench: error:"), err
+
+
+def test_cli_module_imports_only_the_standard_library():
+    code = "import sys, benchmarks.cli; print(sorted({'numpy', 'fastact', 'torch', 'jax'} & set(sys.modules)))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_in_place_calls_see_restored_input_each_time():
+    state = {"v": 0, "seen": []}
+
+    def restore():
+        state["v"] = 0
+
+    def call():
+        state["v"] += 1
+        state["seen"].append(state["v"])
+
+    t = harness.sample_each(call, restore, harness.Settings(warmup=1, samples=5, min_sample=0.0))
+    assert t.samples == 5 and t.calls == 1
+    assert set(state["seen"][1:]) == {1}  # after the warm-up, every timed call started from the restored input
+    assert t.best <= t.median <= t.worst
+
+
+def test_best_time_keeps_its_contract_for_the_report():
+    calls = []
+    t = harness.best_time(lambda: calls.append(1), min_sample=1e-5, samples=3, warmup=1)
+    assert t > 0 and len(calls) >= 4
+
+
+def test_sizes_print_in_the_notation_they_are_typed_in():
+    assert [fmt_size([n]) for n in (999, 1000, 16 * 10**6, 123456)] == ["999", "1e3", "1.6e7", "123456"]
+    assert fmt_size([1024, 64]) == "1024x64"
+
+
+def test_first_call_costs_are_measured_in_fresh_interpreters():
+    r = onetime.first_call("relu", repeats=1, no_cache=False)  # the no-cache run would compile a second time
+    assert r["function"] == "relu" and isinstance(r["sources_changed"], bool)
+    for key in ("import_numba_s", "import_fastact_s", "first_call_cold_cache_s", "first_call_warm_cache_s"):
+        assert r[key] > 0, key
+    assert r["first_call_no_cache_s"] is None
