@@ -13,25 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _lazy, registry
 from .registry import NAMES
 
 __version__ = "0.1.0"
 __all__ = list(NAMES)
 
-_built: dict[str, Any] = {}
+_getattr, __dir__ = _lazy.namespace(__name__, NAMES, registry.get)
 
 
 def __getattr__(name: str) -> Any:
-    if name in NAMES:
-        uf = _built.get(name)
-        if uf is None:
-            from . import build, registry
+    if name == "grad":  # the derivatives' namespace, imported (not built) on first access
+        import importlib
 
-            uf = _built[name] = build.build(registry.get(name))
-            globals()[name] = uf
-        return uf
-    raise AttributeError(f"module 'fastact' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(NAMES))
+        return importlib.import_module(".grad", __name__)
+    return _getattr(name)

@@ -128,6 +128,17 @@ def offset_ptr(typingctx, ptr, offset):
 
 
 @intrinsic
+def same_address(typingctx, a, b):
+    """``a == b`` for two pointers (numba has no pointer comparison)."""
+
+    def codegen(context, builder, sig, args):
+        intp = context.get_value_type(types.intp)
+        return builder.icmp_unsigned("==", builder.ptrtoint(args[0], intp), builder.ptrtoint(args[1], intp))
+
+    return types.boolean(a, b), codegen
+
+
+@intrinsic
 def itemsize(typingctx, ty):
     """Size in bytes of the numeric type ``ty``, a compile-time constant."""
     dt = ty.instance_type

@@ -38,8 +38,8 @@ def source_digest() -> str:
 def _loop(act: Activation, dtype: str, cache: bool) -> Any:
     k = act.kernels[dtype]
     c = _CHAR[dtype]
-    template = _loops.rows if act.is_rowwise else _loops.TEMPLATES[act.nin]
-    qualname = f"{act.name}_{c}_{source_digest()}"
+    template = (_loops.ROW_TEMPLATES if act.is_rowwise else _loops.TEMPLATES)[act.nin]
+    qualname = f"{act.symbol}_{c}_{source_digest()}"
     pyfunc = clone(
         template,
         qualname,
@@ -53,8 +53,8 @@ def _loop(act: Activation, dtype: str, cache: bool) -> Any:
 
 
 def _doc(act: Activation) -> str:
-    args = ", ".join(("x", *act.params))
-    lines = [f"{act.name}({args}, /, out=None, *, where=True, ...)", "", act.formula]
+    args = ", ".join(act.arg_names)
+    lines = [f"{act.path}({args}, /, out=None, *, where=True, ...)", "", act.formula]
     if act.approximates:
         lines += ["", f"Approximates {act.approximates}."]
     if act.special:
@@ -65,7 +65,8 @@ def _doc(act: Activation) -> str:
 
 
 def build(act: Activation, cache: bool | None = None) -> np.ufunc:
-    """Compile (or load from cache) the loops of ``act`` and return its ufunc."""
+    """Compile (or load from cache) the loops of ``act`` (a function, or a ``Derivative``
+    for ``fastact.grad``) and return its ufunc."""
     if cache is None:
         cache = cache_enabled()
     with _lock:
@@ -73,4 +74,4 @@ def build(act: Activation, cache: bool | None = None) -> np.ufunc:
         for dtype in DTYPES:
             nums = [np.dtype(dtype).num] * (act.nin + 1)
             loops.append((nums, _loop(act, dtype, cache)))
-        return make_ufunc(act.name, _doc(act), loops, act.nin, 1, act.signature)
+        return make_ufunc(act.symbol, _doc(act), loops, act.nin, 1, act.signature)

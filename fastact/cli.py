@@ -1,6 +1,6 @@
-"""Command line: ``fastact list | report | bench`` (and ``python -m fastact``).
+"""Command line: ``fastact list | report | bench | study`` (and ``python -m fastact``).
 
-``report`` and ``bench`` live in the ``analysis`` and ``benchmarks`` packages,
+``report``, ``bench`` and ``study`` live in the ``analysis`` and ``benchmarks`` packages,
 which sit on top of fastact: their modules are imported only when the command runs, so
 ``fastact list`` never pays for SciPy, mpmath or matplotlib.  Each of those modules
 provides ``add_arguments(parser)`` (stdlib-only at import) and ``run(args) -> int``.
@@ -14,13 +14,18 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .registry import ACTIVATIONS, Activation
+from .registry import ACTIVATIONS, DERIVATIVES, Activation, Derivative
 
 
 def _row(act: Activation) -> list[str]:
-    args = ", ".join(("x", *act.params))
+    """One table row; derivatives (``fastact.grad``) say which function and variable instead of
+    what they approximate."""
+    args = ", ".join(act.arg_names)
     kind = f"gufunc {act.signature}" if act.is_rowwise else "ufunc"
-    return [f"{act.name}({args})", act.formula, ", ".join(act.loop_types), kind, act.approximates or "-"]
+    last = act.approximates or "-"
+    if isinstance(act, Derivative):
+        last = f"VJP of {act.of}" if act.is_rowwise else f"d {act.of} / d{act.wrt}"
+    return [f"{act.path}({args})", act.formula, ", ".join(act.loop_types), kind, last]
 
 
 def table(rows: list[list[str]], header: list[str], markdown: bool = False) -> str:
@@ -44,6 +49,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows = [[a.name] + [a.peers.get(lib, "-") for lib in libs] for a in ACTIVATIONS]
         print()
         print(table(rows, ["fastact", *libs], markdown=args.markdown))
+    print()
+    if args.grad:
+        header = ["derivative", "formula", "loops", "kind", "of"]
+        print(table([_row(d) for d in DERIVATIVES], header, markdown=args.markdown))
+    else:
+        print(
+            f"{len(DERIVATIVES)} derivatives in fastact.grad (fastact list --grad): "
+            + ", ".join(d.name for d in DERIVATIVES)
+        )
     return 0
 
 
@@ -53,6 +67,7 @@ def parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="every function with its formula and loops")
     ls.add_argument("--markdown", action="store_true", help="print Markdown tables")
     ls.add_argument("--peers", action="store_true", help="also map each name to PyTorch/JAX/Keras/TF/SciPy")
+    ls.add_argument("--grad", action="store_true", help="also list the derivatives (fastact.grad) in full")
     ls.set_defaults(func=cmd_list)
     for name, module, help_ in _TOP_COMMANDS:
         cli = importlib.import_module(module)
@@ -66,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
 _TOP_COMMANDS = [
     ("report", "analysis.cli", "accuracy report: error against mpmath references, peers, plots"),
     ("bench", "benchmarks.cli", "throughput against np.copyto and peers (NumPy, SciPy, PyTorch, JAX)"),
+    ("study", "analysis.study_cli", "experiments that train networks with fastact (study circles)"),
 ]
 
 

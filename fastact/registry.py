@@ -5,6 +5,8 @@ exact function a fast variant approximates, its high-precision reference) and ho
 each dtype is computed (``Kernel`` per float16/float32/float64).  The ufunc
 builder, ``fastact list``, the tests, the accuracy report and the benchmark all
 read this table; adding a function means a kernel plus one entry here.
+Derivatives (``DERIVATIVES``, served as ``fastact.grad``) are declared the same way, each
+naming its function (``of``) and variable (``wrt``); ``Activation.grads`` lists a function's.
 
 References are written against an ``mp`` module argument (mpmath), so importing
 fastact does not import mpmath; ``analysis`` supplies it.
@@ -12,11 +14,16 @@ fastact does not import mpmath; ``analysis`` supplies it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .activations import piecewise, rational, smooth, smooth_f32, softmax
+from .activations import derivatives_f32 as dfl
+from .activations import derivatives_piecewise as dpw
+from .activations import derivatives_rows as drows
+from .activations import derivatives_smooth as dsm
+from .activations import narrow, piecewise, rational, smooth, smooth_f32, softmax
 
 DTYPES = ("float16", "float32", "float64")
 _CHARS = {"float16": "e", "float32": "f", "float64": "d"}
@@ -76,6 +83,25 @@ class Activation:
     @property
     def is_rowwise(self) -> bool:
         return self.signature is not None
+
+    @property
+    def symbol(self) -> str:
+        """The built ufunc's ``__name__`` and its loops' cache key (unique across the registry)."""
+        return self.name
+
+    @property
+    def path(self) -> str:
+        """Where the built ufunc lives, under ``fastact``."""
+        return self.name
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return ("x", *self.params)
+
+    @property
+    def grads(self) -> tuple[Derivative, ...]:
+        """This function's derivatives (``fastact.grad``): d/dx first, then one per parameter."""
+        return GRADS_OF.get(self.name, ())
 
 
 def exact(fn: Any) -> dict[str, Kernel]:
@@ -405,7 +431,8 @@ ACTIVATIONS += (
     Activation(
         name="gelu",
         formula="x * Phi(x) = x/2 * erfc(-x / sqrt(2))  (exact GELU)",
-        kernels=smooth_kernels("gelu"),
+        # float16/float32 from the narrow float64 kernel (short polynomials, ~2^-30), float64 precise
+        kernels={**smooth_kernels("gelu"), **{d: Kernel(narrow.gelu_n, "f64", "f64") for d in ("float16", "float32")}},
         reference=_gelu_ref,
         oracle=lambda np, sp, x: 0.5 * x * sp.erfc(-x / np.sqrt(2.0)),
         peers={
@@ -491,3 +518,463 @@ def get(name: str) -> Activation:
         return BY_NAME[name]
     except KeyError:
         raise KeyError(f"fastact has no function {name!r}; known: {', '.join(NAMES)}") from None
+
+
+# ------------------------------------------------------------------ derivatives (fastact.grad)
+
+
+@dataclass(frozen=True)
+class Derivative(Activation):
+    """A derivative of a registry function: ``fastact.grad.<name>``, built by ``build.build`` like the functions.
+
+    ``name`` is the function's own for d/dx and ``<function>_<param>`` for d/d(param); the
+    inputs are the function's.  Row functions get a vector-Jacobian product instead, a gufunc
+    of (forward output y, upstream gradient dy).  ``reference`` is the closed form in mpmath
+    (tests check it against ``mpmath.diff`` of the function's reference).
+    ``zeros``: where the derivative crosses 0; within ``ZERO_WINDOW`` of one the float32/float64
+    claim is absolute: ``max_ulp`` ULP or at most eps(dtype) * ``bound`` (``bound`` = max |f'|).
+    """
+
+    of: str = ""
+    wrt: str = "x"
+    zeros: tuple[float, ...] = ()
+    bound: float = 1.0
+    inputs: tuple[str, ...] = ()  # argument names, when not the function's (x, *params)
+
+    @property
+    def symbol(self) -> str:
+        return f"grad_{self.name}"
+
+    @property
+    def path(self) -> str:
+        return f"grad.{self.name}"
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return self.inputs or ("x", *self.params)
+
+    @property
+    def nin(self) -> int:
+        return len(self.arg_names)
+
+    @property
+    def grads(self) -> tuple[Derivative, ...]:
+        return ()
+
+
+ZERO_WINDOW = 0.25  # |x - zero| within which a derivative's accuracy is judged absolutely
+GRAD_ULP = {"float16": 0.5, "float32": 1.0, "float64": 3.0}
+EXACT_ULP = {"float16": 0.5, "float32": 0.5, "float64": 0.5}
+
+
+def _grad(of: str, formula: str, kernels: dict[str, Kernel], reference: Callable[..., Any], **kw: Any) -> Derivative:
+    """d/dx (or d/d``wrt``) of registry function ``of``, with its parameters, examples and domain."""
+    f = BY_NAME[of]
+    wrt = kw.pop("wrt", "x")
+    zeros = kw.get("zeros", ())
+    kw.setdefault("max_ulp", GRAD_ULP)
+    return Derivative(
+        name=of if wrt == "x" else f"{of}_{wrt}",
+        of=of,
+        wrt=wrt,
+        formula=formula,
+        kernels=kernels,
+        reference=reference,
+        params=f.params,
+        examples=f.examples,
+        domain=f.domain,
+        knees=tuple(sorted(set(f.knees) | set(zeros) | set(kw.pop("knees", ())))),
+        **kw,
+    )
+
+
+def _step(mp: Any, x: Any, lo: float, hi: float, v: Any) -> Any:
+    # v on the open interval (lo, hi), 0 elsewhere (the derivative of a clip, kinks included)
+    return v if lo < x < hi else mp.mpf(0)
+
+
+def _dsig(mp: Any, t: Any) -> Any:
+    e = mp.exp(-abs(t))
+    return e / (1 + e) ** 2
+
+
+def _sig_lin(mp: Any, t: Any, w: Any) -> Any:
+    # s(t) + w s(t) s(-t): d/dx x s(t(x)) with w = x t'(x)
+    return _sig(mp, t) + w * _dsig(mp, t)
+
+
+def _gelu_tanh_parts(mp: Any, x: Any) -> tuple[Any, Any]:
+    c2 = 2 * mp.sqrt(2 / mp.pi)
+    a = mp.mpf("0.044715")
+    return c2 * (x + a * x**3), c2 * x * (1 + 3 * a * x**2)
+
+
+def _gelu_d_ref(mp: Any, x: Any) -> Any:
+    if x < -10000:  # far below every dtype's range (see _gelu_ref): a tiny negative number
+        return x * mp.mpf(2) ** -100000
+    return mp.erfc(-x / mp.sqrt(2)) / 2 + x * mp.exp(-(x**2) / 2) / mp.sqrt(2 * mp.pi)
+
+
+def _mish_d_ref(mp: Any, x: Any) -> Any:
+    sp = mp.log1p(mp.exp(x))
+    return mp.tanh(sp) + x * mp.sech(sp) ** 2 * _sig(mp, x)
+
+
+def _celu_alpha_ref(mp: Any, x: Any, a: Any) -> Any:
+    # expm1(q) - q e^q, q = x/a; next to 0 it cancels: -sum_{n>=2} (n-1) q^n / n!
+    if x > 0:
+        return mp.mpf(0)
+    q = x / a
+    if abs(q) < mp.mpf(2) ** -20:
+        return -mp.fsum((n - 1) * q**n / mp.factorial(n) for n in range(2, 16))
+    with mp.extraprec(30):
+        return mp.expm1(q) - q * mp.exp(q)
+
+
+def _softmax_vjp_ref(mp: Any, y: list, dy: list) -> list:
+    s = mp.fsum(a * b for a, b in zip(y, dy, strict=True))
+    return [a * (b - s) for a, b in zip(y, dy, strict=True)]
+
+
+def _log_softmax_vjp_ref(mp: Any, y: list, dy: list) -> list:
+    s = mp.fsum(dy)
+    return [b - mp.exp(a) * s for a, b in zip(y, dy, strict=True)]
+
+
+# float64 oracles (NumPy/SciPy, for sweeps and float16/float32 checks; they share no code with the kernels)
+def _o_step(np: Any, x: Any, lo: float, hi: float, v: float) -> Any:
+    return np.where(np.isnan(x), np.nan, np.where((x > lo) & (x < hi), v, 0.0))
+
+
+def _o_sig_lin(np: Any, sp: Any, t: Any, w: Any) -> Any:
+    return sp.expit(t) * (1.0 + w * sp.expit(-t))
+
+
+def _o_gelu_tanh(np: Any, sp: Any, x: Any) -> Any:
+    c2 = 2.0 * np.sqrt(2.0 / np.pi)
+    return _o_sig_lin(np, sp, c2 * (x + 0.044715 * x**3), c2 * x * (1.0 + 3 * 0.044715 * x**2))
+
+
+def _o_mish(np: Any, sp: Any, x: Any) -> Any:
+    s = np.logaddexp(x, 0.0)
+    return np.tanh(s) + x * sp.expit(x) / np.cosh(s) ** 2
+
+
+def _o_celu_alpha(np: Any, sp: Any, x: Any, a: Any) -> Any:
+    q = np.minimum(x, 0.0) / a
+    series = -sum((n - 1) * q**n / math.factorial(n) for n in range(2, 14))
+    direct = np.expm1(q) - q * np.exp(q)
+    return np.where(x > 0, 0.0, np.where(np.abs(q) < 0.1, series, direct))
+
+
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def _wide(name: str) -> dict[str, Kernel]:
+    """float16/float32 from the float64-arithmetic derivative kernel, float64 from the precise one."""
+    return {
+        "float16": Kernel(getattr(dsm.WIDE, name), "f64", "f64"),
+        "float32": Kernel(getattr(dsm.WIDE, name), "f64", "f64"),
+        "float64": Kernel(getattr(dsm.F64, name), "f64", "f64"),
+    }
+
+
+_PW = "PyTorch's convention at the kinks (autograd of F.{}); NaN -> NaN (PyTorch gives a branch's value)"
+_LIMITS = "limits at +-inf (PyTorch gives NaN there); NaN -> NaN"
+
+DERIVATIVES: tuple[Derivative, ...] = (
+    _grad(
+        "relu",
+        "1 if x > 0 else 0  (0 at 0)",
+        native(dpw.relu),
+        lambda mp, x: _step(mp, x, 0, mp.inf, mp.mpf(1)),
+        oracle=lambda np, sp, x: np.where(np.isnan(x), np.nan, np.where(x > 0, 1.0, 0.0)),
+        special=_PW.format("relu"),
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "relu6",
+        "1 if 0 < x < 6 else 0  (0 at 0 and 6)",
+        native(dpw.relu6),
+        lambda mp, x: _step(mp, x, 0, 6, mp.mpf(1)),
+        oracle=lambda np, sp, x: _o_step(np, x, 0.0, 6.0, 1.0),
+        special=_PW.format("relu6"),
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "leaky_relu",
+        "1 if x > 0 else negative_slope  (the slope at 0)",
+        native(dpw.leaky_relu),
+        lambda mp, x, a: mp.mpf(1) if x > 0 else a,
+        oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a) + 0 * x,
+        special=_PW.format("leaky_relu"),
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "leaky_relu",
+        "0 if x > 0 else x",
+        native(dpw.leaky_relu_slope),
+        lambda mp, x, a: mp.mpf(0) if x > 0 else x,
+        oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, x),
+        wrt="negative_slope",
+        special="-0.0 -> -0.0, -inf -> -inf; NaN -> NaN",
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "prelu",
+        "1 if x > 0 else weight  (the weight at 0)",
+        native(dpw.leaky_relu),
+        lambda mp, x, a: mp.mpf(1) if x > 0 else a,
+        oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a) + 0 * x,
+        special=_PW.format("prelu"),
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "prelu",
+        "0 if x > 0 else x  (sum it over the broadcast axes for a per-channel weight's gradient)",
+        native(dpw.leaky_relu_slope),
+        lambda mp, x, a: mp.mpf(0) if x > 0 else x,
+        oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, x),
+        wrt="weight",
+        special="-0.0 -> -0.0 (as PyTorch), -inf -> -inf; NaN -> NaN",
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "hard_sigmoid",
+        "1/5 if -2.5 < x < 2.5 else 0",
+        native(dpw.hard_sigmoid),
+        lambda mp, x: _step(mp, x, -2.5, 2.5, mp.mpf(1) / 5),
+        oracle=lambda np, sp, x: _o_step(np, x, -2.5, 2.5, 0.2),
+        special="0 at the knees +-2.5 (PyTorch's convention for its clips); NaN -> NaN",
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "hard_sigmoid6",
+        "1/6 if -3 < x < 3 else 0",
+        native(dpw.hard_sigmoid6),
+        lambda mp, x: _step(mp, x, -3, 3, mp.mpf(1) / 6),
+        oracle=lambda np, sp, x: _o_step(np, x, -3.0, 3.0, 1 / 6),
+        special=_PW.format("hardsigmoid") + "; float64 1/6 correctly rounded (PyTorch's is float32's)",
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "hard_swish",
+        "(2x + 3)/6 if -3 < x < 3, 0 if x <= -3, 1 if x >= 3",
+        exact_wide(dpw.hard_swish_wide, dpw.hard_swish),
+        lambda mp, x: mp.mpf(0) if x <= -3 else mp.mpf(1) if x >= 3 else (2 * x + 3) / 6,
+        oracle=lambda np, sp, x: np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6)),
+        special=_PW.format("hardswish") + " (0 at -3, 1 at 3)",
+        zeros=(-1.5,),
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "hard_tanh",
+        "1 if -1 < x < 1 else 0",
+        native(dpw.hard_tanh),
+        lambda mp, x: _step(mp, x, -1, 1, mp.mpf(1)),
+        oracle=lambda np, sp, x: _o_step(np, x, -1.0, 1.0, 1.0),
+        special=_PW.format("hardtanh"),
+        max_ulp=EXACT_ULP,
+    ),
+    _grad(
+        "softsign",
+        "1 / (1 + |x|)^2",
+        _wide("softsign"),
+        lambda mp, x: 1 / (1 + abs(x)) ** 2,
+        oracle=lambda np, sp, x: 1.0 / (1.0 + np.abs(x)) ** 2,
+        special="+-inf -> 0 (PyTorch: NaN); NaN -> NaN",
+    ),
+    _grad(
+        "sigmoid",
+        "s (1 - s) = e / (1 + e)^2, e = exp(-|x|)",
+        with_f32(_wide("sigmoid"), dfl.sigmoid_f32),
+        _dsig,
+        oracle=lambda np, sp, x: sp.expit(x) * sp.expit(-x),
+        special="+-inf -> 0; NaN -> NaN",
+        bound=0.25,
+    ),
+    _grad(
+        "log_sigmoid",
+        "sigmoid(-x) = 1 / (1 + exp(x))",
+        {d: Kernel(dsm.negated(k.fn), k.arg, k.ret) for d, k in BY_NAME["sigmoid"].kernels.items()},
+        lambda mp, x: 1 / (1 + mp.exp(x)),
+        oracle=lambda np, sp, x: sp.expit(-x),
+        special="-inf -> 1, +inf -> 0; NaN -> NaN",
+        notes="sigmoid's kernels at -x.",
+        max_ulp=BY_NAME["sigmoid"].max_ulp,
+    ),
+    _grad(
+        "tanh",
+        "1 - tanh^2 = 4e / (1 + e)^2, e = exp(-2|x|)",
+        with_f32(_wide("tanh"), dfl.tanh_f32),
+        lambda mp, x: mp.sech(x) ** 2,
+        oracle=lambda np, sp, x: 1.0 / np.cosh(x) ** 2,
+        special="+-inf -> 0; NaN -> NaN",
+    ),
+    _grad(
+        "elu",
+        "1 if x > 0 else alpha exp(x)  (alpha at 0)",
+        _wide("elu"),
+        lambda mp, x, a: mp.mpf(1) if x > 0 else a * mp.exp(x),
+        oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a * np.exp(np.minimum(x, 0.0))),
+        special="alpha at 0 (PyTorch's convention); -inf -> alpha * 0; NaN -> NaN (PyTorch: 1)",
+        knees=(0.0,),
+    ),
+    _grad(
+        "elu",
+        "0 if x > 0 else expm1(x)",
+        _wide("elu_alpha"),
+        lambda mp, x, a: mp.mpf(0) if x > 0 else mp.expm1(x),
+        oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0))),
+        wrt="alpha",
+        special="-inf -> -1, -0.0 -> -0.0; NaN -> NaN",
+        knees=(0.0,),
+    ),
+    _grad(
+        "selu",
+        "scale if x > 0 else scale alpha exp(x)  (scale alpha at 0)",
+        _wide("selu"),
+        lambda mp, x: mp.mpf(_SELU_L) if x > 0 else mp.mpf(_SELU_L) * mp.mpf(_SELU_A) * mp.exp(x),
+        oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, 1.0, float(_SELU_A) * np.exp(np.minimum(x, 0.0))),
+        special="scale * alpha at 0 (PyTorch's convention); -inf -> 0; NaN -> NaN",
+        knees=(0.0,),
+        bound=1.7580993408473766,
+    ),
+    _grad(
+        "celu",
+        "1 if x > 0 else exp(x / alpha)",
+        _wide("celu"),
+        lambda mp, x, a: mp.mpf(1) if x > 0 else mp.exp(x / a),
+        oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0) / a)),
+        special="1 at 0 (both sides agree); -inf -> 0; NaN -> NaN",
+        knees=(0.0,),
+    ),
+    _grad(
+        "celu",
+        "0 if x > 0 else expm1(q) - q exp(q), q = x / alpha",
+        _wide("celu_alpha"),
+        _celu_alpha_ref,
+        oracle=_o_celu_alpha,
+        wrt="alpha",
+        special="-inf -> -1 (alpha > 0); NaN -> NaN",
+        knees=(0.0,),
+        notes="Summed as -e^q (expm1(-q) + q) by a series of positive terms for |q| < 2: no cancellation near 0.",
+        bound=1.0,
+    ),
+    _grad(
+        "softplus",
+        "sigmoid(x)",
+        BY_NAME["sigmoid"].kernels,
+        lambda mp, x: _sig(mp, x),
+        oracle=lambda np, sp, x: sp.expit(x),
+        special="-inf -> 0, +inf -> 1; NaN -> NaN",
+        notes="The sigmoid ufunc's own loops.",
+        max_ulp=BY_NAME["sigmoid"].max_ulp,
+    ),
+    _grad(
+        "silu",
+        "s (1 + x (1 - s)), s = sigmoid(x)",
+        with_f32(_wide("silu"), dfl.silu_f32),
+        lambda mp, x: _sig_lin(mp, x, x),
+        oracle=lambda np, sp, x: _o_sig_lin(np, sp, x, x),
+        special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
+        zeros=(-1.2784645427610738,),
+        bound=1.0998393201288669,
+    ),
+    _grad(
+        "swish",
+        "s (1 + t (1 - s)), s = sigmoid(t), t = beta x  (silu' at beta x)",
+        _wide("swish"),
+        lambda mp, x, b: _sig_lin(mp, b * x, b * x),
+        oracle=lambda np, sp, x, b: _o_sig_lin(np, sp, b * x, b * x),
+        special="as silu' for beta > 0",
+        zeros=(-1.2784645427610738,),
+        bound=1.0998393201288669,
+        notes="The zero moves to -1.278/beta (claim checked at the examples' betas).",
+    ),
+    _grad(
+        "swish",
+        "x^2 s (1 - s), s = sigmoid(beta x)",
+        _wide("swish_beta"),
+        lambda mp, x, b: x**2 * _dsig(mp, b * x),
+        oracle=lambda np, sp, x, b: x**2 * sp.expit(b * x) * sp.expit(-b * x),
+        wrt="beta",
+        special="+-inf -> 0 (beta != 0); NaN -> NaN",
+    ),
+    _grad(
+        "mish",
+        "tanh(sp) + x sech(sp)^2 sigmoid(x), sp = softplus(x)",
+        _wide("mish"),
+        _mish_d_ref,
+        oracle=_o_mish,
+        special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
+        zeros=(-1.1924312145154952,),
+        bound=1.0884981612517279,
+    ),
+    _grad(
+        "gelu",
+        "Phi(x) + x phi(x) = erfc(-x/sqrt2)/2 + x exp(-x^2/2)/sqrt(2 pi)",
+        {**_wide("gelu"), "float16": Kernel(dsm.gelu_n, "f64", "f64"), "float32": Kernel(dsm.gelu_n, "f64", "f64")},
+        _gelu_d_ref,
+        # float64: erfc's polynomial error, amplified by the cancellation next to the zero (4.5 at x = -1.12)
+        max_ulp={**GRAD_ULP, "float64": 5.0},
+        oracle=lambda np, sp, x: sp.ndtr(x) + x * np.exp(-0.5 * x * x) / _SQRT_2PI,
+        special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
+        zeros=(-0.7517915246935645,),
+        bound=1.1289041451851548,
+    ),
+    _grad(
+        "gelu_tanh",
+        "s (1 + w (1 - s)), s = sigmoid(T), T = 2 sqrt(2/pi)(x + 0.044715 x^3), w = x dT/dx",
+        _wide("gelu_tanh"),
+        lambda mp, x: _sig_lin(mp, *_gelu_tanh_parts(mp, x)),
+        oracle=_o_gelu_tanh,
+        special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
+        zeros=(-0.7524614220710163,),
+        bound=1.1289930686587718,
+    ),
+    _grad(
+        "gelu_sigmoid",
+        "s (1 + t (1 - s)), s = sigmoid(t), t = 1.702 x",
+        _wide("gelu_sigmoid"),
+        lambda mp, x: _sig_lin(mp, mp.mpf("1.702") * x, mp.mpf("1.702") * x),
+        oracle=lambda np, sp, x: _o_sig_lin(np, sp, 1.702 * x, 1.702 * x),
+        special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
+        zeros=(-0.751154255441289,),
+        bound=1.0998393201288669,
+    ),
+    _grad(
+        "softmax",
+        "y * (dy - sum(dy * y)), y = softmax(x): the vector-Jacobian product, along axis (default -1)",
+        rowwise(drows.softmax_vjp, drows.softmax_vjp),
+        _softmax_vjp_ref,
+        signature="(n),(n)->(n)",
+        inputs=("y", "dy"),
+        special="NaN in a row's y or dy makes that row's sum, and so the row, NaN",
+        notes="Takes the forward output y, not x. float16/float32 rows are computed in float64.",
+    ),
+    _grad(
+        "log_softmax",
+        "dy - exp(y) * sum(dy), y = log_softmax(x): the vector-Jacobian product, along axis (default -1)",
+        rowwise(drows.log_softmax_vjp, drows.log_softmax_vjp),
+        _log_softmax_vjp_ref,
+        signature="(n),(n)->(n)",
+        inputs=("y", "dy"),
+        special="NaN in dy makes the row NaN; y = -inf entries give dy",
+        notes="Takes the forward output y, not x. float16/float32 rows are computed in float64.",
+    ),
+)
+
+GRAD_BY_NAME: dict[str, Derivative] = {d.name: d for d in DERIVATIVES}
+GRAD_NAMES: tuple[str, ...] = tuple(GRAD_BY_NAME)
+GRADS_OF: dict[str, tuple[Derivative, ...]] = {
+    a.name: tuple(d for d in DERIVATIVES if d.of == a.name) for a in ACTIVATIONS
+}
+
+
+def get_grad(name: str) -> Derivative:
+    """The derivative ``fastact.grad.<name>``; ``KeyError`` lists the known names."""
+    try:
+        return GRAD_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"fastact.grad has no derivative {name!r}; known: {', '.join(GRAD_NAMES)}") from None

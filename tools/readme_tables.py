@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from fastact.cli import table
-from fastact.registry import ACTIVATIONS
+from fastact.registry import ACTIVATIONS, DERIVATIVES
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -30,8 +30,18 @@ def blocks() -> dict[str, str]:
     ]
     libs = ["PyTorch", "JAX", "Keras", "TF", "SciPy"]
     peers = [[f"`{a.name}`"] + [a.peers.get(lib, "") for lib in libs] for a in ACTIVATIONS]
+    grads = [
+        [
+            f"`{d.path}({', '.join(d.arg_names)})`",
+            d.formula.replace("|", "\\|"),
+            (f"VJP of {d.of}" if d.is_rowwise else f"d {d.of} / d{d.wrt}"),
+            d.special.replace("|", "\\|"),
+        ]
+        for d in DERIVATIVES
+    ]
     return {
         "functions": table(funcs, ["function", "definition", "approximates", "special values"], markdown=True),
+        "derivatives": table(grads, ["derivative", "formula", "of", "kinks and special values"], markdown=True),
         "peers": table(peers, ["fastact", *libs], markdown=True),
     }
 

@@ -1,0 +1,347 @@
+"""Derivatives of the smooth activations (``fastact.grad``), built twice like ``smooth``:
+``WIDE`` (float64 arithmetic, for float16/float32 results) and ``F64`` (double-double
+where rounding would be amplified, for float64 results).  Kernels take and return float64.
+
+Forms chosen so that nothing cancels except at a true zero of the derivative:
+- sigmoid'(t) = e/(1+e)^2 and tanh'(x) = 4e/(1+e)^2 with e = exp(-|t|) (e = exp(-2|x|)):
+  no 1 - s, no 1 - tanh^2;
+- the sigmoid-linear family  s(T) (1 + w (1 - s(T)))  (silu': T = w = x; swish': T = w = beta x;
+  gelu_sigmoid': T = w = 1.702 x; gelu_tanh': T = 2u, w = x dT/dx) is
+  e (1 + e + w)/(1+e)^2 for T < 0 and (1 + e + w e)/(1+e)^2 for T >= 0: the only
+  cancellation is 1 + e + w at the zero of the derivative (silu's near x = -1.28);
+- gelu'(x) = Phi(x) + x phi(x) = E (erfc-part + x/sqrt(2 pi)) with E = exp(-x^2/2) shared by
+  erfc(z) = E Y(t)/(1 + 2z) (``kernels.erf``) and phi: for x < 0 the bracket cancels only at
+  the zero near -0.75, for x >= 0 every term is positive;
+- mish'(x) = tanh(sp) + x sech(sp)^2 sigmoid(x), sp = softplus(x), in p = e^x (x < 0) or
+  u = e^-x (x >= 0): p [(p+2)(p^2+2p+2) + 4x(1+p)] / (p^2+2p+2)^2 and
+  [(1+2u)(1+2u+2u^2) + 4x u^2 (1+u)] / (1+2u+2u^2)^2;
+- d/dalpha celu = expm1(q) - q e^q (q = x/alpha) = -e^q (expm1(r) - r), r = -q, summed as a
+  series of positive terms for |r| < 2 (the difference cancels next to 0).
+Limits at +-inf are taken (derivatives of x * (something -> 0) are -0.0 at -inf, not NaN).
+gelu' for float32/float16 (``gelu_n``) uses the short polynomials of ``narrow`` instead (2x faster).
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+from .._numba import fma, jit
+from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_N, ERFCX_W
+from ..kernels.dd import fast_two_sum, two_prod, two_sum
+from ..kernels.exp import exp_dd, exp_n, exp_w, expm1_f64, expm1_w
+from ..kernels.poly import horner
+from .smooth import GELU_SIGMOID_K, GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _split
+
+_kernel = jit(inline="always")  # inlined into the loop by numba (see ``smooth``)
+
+_INV_SQRT2 = 0.7071067811865476
+_INV_SQRT2PI_HI, _INV_SQRT2PI_LO = 0.3989422804014327, -2.4923272022777433e-17  # 1/sqrt(2 pi)
+_L1000_HI, _L1000_LO = 693.1471805599454, -4.5199270178446646e-14  # 1000 ln 2
+_TWO_M1000 = 2.0**-1000
+_SELU_AS_HI, _SELU_AS_LO = 1.7580993408473768, 1.41535193800845e-17  # scale * alpha
+_SELU_SCALE_HI = _split("1.0507009873554804934193349852946")[0]
+_K_HI, _K_LO = _split("1.702")
+_A_HI, _A_LO = _split("0.044715")
+_A3_HI, _A3_LO = _split("0.134145")  # 3 * 0.044715
+_C2_HI, _C2_LO = 1.5957691216057308, -9.96930880911092e-17  # 2 sqrt(2/pi)
+# expm1(r) - r = r^2 sum_k r^k / (k+2)!, to 2^-60 for |r| < 2
+_EXPM1_MINUS = tuple(1.0 / math.factorial(k + 2) for k in range(25))
+# gelu'(x) = 1/2 + x/sqrt(2 pi) sum_n (-1)^n (2n+2)/((2n+1) n!) u^n, u = x^2/2 (erf's series plus
+# x phi's), to 2^-60 for |x| <= 1/2; erfc's polynomial is a few ulps off next to 0
+_GELU_D_SERIES = tuple((-1.0) ** n * (2 * n + 2) / ((2 * n + 1) * math.factorial(n)) for n in range(14))
+
+
+def _family(exp_t, expm1, precise: bool):
+    """Derivative kernels over one set of math functions; ``exp_t(hi, lo)`` is exp of a double-double."""
+
+    @_kernel
+    def parts(hi, lo):
+        # e = exp(-|t|) for t = hi + lo, and 1 + e exactly as (d_hi, d_lo)
+        neg = hi < 0.0
+        e = exp_t(-abs(hi), lo if neg else -lo)
+        d_hi, d_lo = fast_two_sum(1.0, e)
+        return e, d_hi, d_lo
+
+    @_kernel
+    def over_sq(num, d_hi, d_lo):
+        # num / (d_hi + d_lo)^2 for d in [1, 2]
+        if precise:
+            p = d_hi * d_hi
+            pe = fma(d_hi, d_hi, -p) + 2.0 * d_hi * d_lo
+            q = num / p
+            return fma(-q, pe / p, q)
+        return num / (d_hi * d_hi)
+
+    @_kernel
+    def sigmoid(x):
+        """sigmoid'(x) = s (1 - s) = e/(1+e)^2, e = exp(-|x|)."""
+        e, d_hi, d_lo = parts(x, 0.0)
+        return over_sq(e, d_hi, d_lo)
+
+    @_kernel
+    def log_sigmoid(x):
+        """log_sigmoid'(x) = sigmoid(-x) = n/(1+e), n = 1 (x < 0) or e, e = exp(-|x|)."""
+        e, d_hi, d_lo = parts(x, 0.0)
+        num = e if x >= 0.0 else 1.0
+        if precise:
+            q = num / d_hi
+            return q + (fma(-q, d_hi, num) - q * d_lo) / d_hi
+        return num / d_hi
+
+    @_kernel
+    def tanh(x):
+        """tanh'(x) = 1 - tanh^2 = 4e/(1+e)^2, e = exp(-2|x|)."""
+        e, d_hi, d_lo = parts(2.0 * x, 0.0)
+        return over_sq(4.0 * e, d_hi, d_lo)
+
+    @_kernel
+    def sig_lin(t_hi, t_lo, w_hi, w_lo):
+        # s(T) (1 + w (1 - s(T))) for T = t_hi + t_lo, w = w_hi + w_lo with sign(w) = sign(T)
+        e, d_hi, d_lo = parts(t_hi, t_lo)
+        neg = t_hi < 0.0
+        if precise:
+            # T < 0: e (1 + e + w), the sum as a double-double (it cancels at the zero)
+            s, se = two_sum(d_hi, w_hi)
+            n_neg = e * (s + (se + d_lo + w_lo))
+            # T >= 0: 1 + e + w e, all terms positive
+            p, pe = two_prod(w_hi, e)
+            s2, se2 = two_sum(d_hi, p)
+            n_pos = s2 + (se2 + d_lo + fma(w_lo, e, pe))
+        else:
+            n_neg = e * (d_hi + w_hi)
+            n_pos = d_hi + w_hi * e
+        y = over_sq(n_neg if neg else n_pos, d_hi, d_lo)
+        # the limits -0.0 (T -> -inf) and 1 (T -> +inf), not 0 * inf = NaN
+        lim = (e == 0.0) | (abs(t_hi) == math.inf) | (abs(w_hi) == math.inf)
+        return (-0.0 if neg else 1.0) if lim else y
+
+    @_kernel
+    def silu(x):
+        """silu'(x) = s(x) (1 + x (1 - s(x)))."""
+        return sig_lin(x, 0.0, x, 0.0)
+
+    @_kernel
+    def swish(x, beta):
+        """d/dx x s(beta x) = silu'(beta x)."""
+        t, tl = two_prod(beta, x) if precise else (beta * x, 0.0)
+        return sig_lin(t, tl, t, tl)
+
+    @_kernel
+    def swish_beta(x, beta):
+        """d/dbeta x s(beta x) = x^2 s'(beta x) = x^2 e/(1+e)^2, e = exp(-|beta x|)."""
+        t, tl = two_prod(beta, x) if precise else (beta * x, 0.0)
+        e, d_hi, d_lo = parts(t, tl)
+        if precise:
+            sq, sql = two_prod(x, x)
+            sp = over_sq(e, d_hi, d_lo)
+            y = fma(sq, sp, sql * sp)
+        else:
+            y = (x * x) * e / (d_hi * d_hi)
+        return 0.0 if (e == 0.0) | (abs(x) == math.inf) else y  # x^2 -> inf times e -> 0: the limit is 0
+
+    @_kernel
+    def gelu_sigmoid(x):
+        """d/dx x s(1.702 x) = silu'(1.702 x)."""
+        if precise:
+            t, tl = two_prod(_K_HI, x)
+            tl = fma(_K_LO, x, tl) if abs(t) < math.inf else 0.0
+        else:
+            t, tl = GELU_SIGMOID_K * x, 0.0
+        return sig_lin(t, tl, t, tl)
+
+    @_kernel
+    def cubic(x, a_hi, a_lo):
+        # 2 sqrt(2/pi) x (1 + a x^2), as a double-double when precise
+        if precise:
+            s_hi, s_lo = two_prod(x, x)
+            a2_hi, a2_lo = two_prod(a_hi, s_hi)
+            a2_lo = a2_lo + a_hi * s_lo + a_lo * s_hi
+            w_hi = 1.0 + a2_hi  # >= 1: a plain sum keeps ~2^-105
+            w_lo = (1.0 - w_hi) + a2_hi + a2_lo
+            p_hi, p_lo = two_prod(x, w_hi)
+            p_lo = fma(x, w_lo, p_lo)
+            t_hi, t_lo = two_prod(_C2_HI, p_hi)
+            t_lo = t_lo + _C2_HI * p_lo + _C2_LO * p_hi
+            return t_hi, (t_lo if abs(t_hi) < math.inf else 0.0)
+        return 2.0 * GELU_TANH_C * x * (1.0 + a_hi * (x * x)), 0.0
+
+    @_kernel
+    def gelu_tanh(x):
+        """d/dx x s(T), T = 2 sqrt(2/pi)(x + a x^3): s(T) (1 + w (1 - s(T))),
+        w = x T' = 2 sqrt(2/pi) x (1 + 3a x^2)."""
+        t, tl = cubic(x, _A_HI, _A_LO)
+        w, wl = cubic(x, _A3_HI, _A3_LO) if precise else cubic(x, 3.0 * GELU_TANH_A, 0.0)
+        return sig_lin(t, tl, w, wl)
+
+    @_kernel
+    def gelu(x):
+        """gelu'(x) = Phi(x) + x phi(x) = E (Y/(2(1 + 2z)) + x/sqrt(2 pi)) for x < 0,
+        1 - E Y/(2(1 + 2z)) + x E/sqrt(2 pi) for x >= 0; E = exp(-x^2/2), z = |x|/sqrt2."""
+        z = abs(x) * _INV_SQRT2
+        t = (z - ERFCX_K) / (z + ERFCX_K)
+        if precise:
+            # below x = -37 E heads for the subnormal range: compute it times 2^1000 and scale
+            # back in the last step
+            tail = x < -37.0
+            sq_hi, sq_lo = two_prod(x, x)
+            a_hi, a_lo = two_sum(-0.5 * sq_hi, _L1000_HI if tail else 0.0)
+            a_lo = a_lo - 0.5 * sq_lo + (_L1000_LO if tail else 0.0)
+            big_e = exp_dd(a_hi, a_lo)
+            half_c = 0.5 * horner(ERFCX_F64, t) / (1.0 + 2.0 * z)
+            xp_hi, xp_lo = two_prod(x, _INV_SQRT2PI_HI)
+            xp = xp_hi + fma(x, _INV_SQRT2PI_LO, xp_lo)
+            s, se = two_sum(half_c, xp)
+            neg = big_e * (s + se)
+            neg = neg * _TWO_M1000 if tail else neg
+            c, ce = two_prod(big_e, half_c)
+            one_c, one_ce = fast_two_sum(1.0, -c)  # c <= 1/2: 1 - c is not always exact
+            pos = one_c + (one_ce - ce + big_e * xp)
+            sr_hi, sr_lo = two_prod(xp, horner(_GELU_D_SERIES, 0.5 * sq_hi))
+            near0 = 0.5 + (sr_hi + sr_lo)
+        else:
+            big_e = exp_w(-0.5 * (x * x))
+            half_c = 0.5 * horner(ERFCX_W, t) / (1.0 + 2.0 * z)
+            xp = x * _INV_SQRT2PI_HI
+            neg = big_e * (half_c + xp)
+            pos = (1.0 - big_e * half_c) + big_e * xp
+            near0 = pos
+        y = neg if x < 0.0 else pos
+        y = near0 if abs(x) <= 0.5 else y
+        return (1.0 if x > 0.0 else -0.0) if abs(x) == math.inf else y
+
+    @_kernel
+    def mish(x):
+        """mish'(x) = tanh(sp) + x sech(sp)^2 s(x), sp = softplus(x) (forms in the module docstring)."""
+        u = exp_t(-abs(x), 0.0)
+        # x < 0, p = u = e^x
+        d = fma(u, u + 2.0, 2.0)  # p^2 + 2p + 2
+        n_neg = u * fma(u + 2.0, d, 4.0 * x * (1.0 + u))
+        # x >= 0, u = e^-x
+        big_n = 1.0 + 2.0 * u
+        big_d = fma(2.0 * u, u, big_n)
+        n_pos = fma(big_n, big_d, 4.0 * x * (u * u) * (1.0 + u))
+        neg = x < 0.0
+        den = d if neg else big_d
+        if precise:
+            # x < 0: the bracket (p+2) d + 4x(1+p) cancels towards the zero near -1.19; each
+            # part as a double-double, so only p's own error is amplified there
+            a_hi, a_lo = fast_two_sum(2.0, u)
+            t_hi, t_lo = two_prod(u, a_hi)
+            d_hi, d_lo = fast_two_sum(2.0, t_hi)
+            d_lo = d_lo + t_lo + u * a_lo
+            m_hi, m_lo = two_prod(a_hi, d_hi)
+            m_lo = m_lo + a_hi * d_lo + a_lo * d_hi
+            b_hi, b_lo = fast_two_sum(1.0, u)
+            k_hi, k_lo = two_prod(4.0 * x, b_hi)
+            k_lo = fma(4.0 * x, b_lo, k_lo)
+            s_hi, s_lo = two_sum(m_hi, k_hi)
+            n_neg = u * (s_hi + (s_lo + m_lo + k_lo))
+            y = over_sq(n_neg, d_hi, d_lo) if neg else over_sq(n_pos, big_d, 0.0)
+        else:
+            y = (n_neg if neg else n_pos) / (den * den)
+        # u = 0: the limits (x u^2 or 4x overflowing would give 0 * inf = NaN)
+        return (1.0 if x > 0.0 else -0.0) if (u == 0.0) | (abs(x) == math.inf) else y
+
+    @_kernel
+    def softsign(x):
+        """softsign'(x) = 1/(1 + |x|)^2."""
+        if precise:
+            d_hi, d_lo = two_sum(1.0, abs(x))
+            r = 1.0 / d_hi
+            # beyond 2^500 (1+|x|)^2 would overflow: 1/d squared (results far below 2^-1000)
+            return r * r if d_hi > 2.0**500 else over_sq(1.0, d_hi, d_lo)
+        d = 1.0 + abs(x)
+        return 1.0 / (d * d)
+
+    @_kernel
+    def elu(x, alpha):
+        """d/dx elu = 1 for x > 0, alpha e^x for x <= 0 (alpha at 0, as PyTorch)."""
+        return 1.0 if x > 0.0 else alpha * exp_t(x, 0.0)  # exp clamps x > 709
+
+    @_kernel
+    def elu_alpha(x, alpha):
+        """d/dalpha elu = 0 for x > 0, expm1(x) for x <= 0."""
+        return 0.0 if x > 0.0 else expm1(x)
+
+    @_kernel
+    def selu(x):
+        """selu'(x) = scale for x > 0, scale alpha e^x for x <= 0."""
+        e = exp_t(x, 0.0)
+        if precise:
+            n_hi, n_lo = two_prod(_SELU_AS_HI, e)
+            neg = n_hi + fma(_SELU_AS_LO, e, n_lo)
+            pos = _SELU_SCALE_HI
+        else:
+            neg = (SELU_SCALE * SELU_ALPHA) * e
+            pos = SELU_SCALE
+        return pos if x > 0.0 else neg
+
+    @_kernel
+    def quotient(x, alpha):
+        # x / alpha = q + ql
+        q = x / alpha
+        if precise:
+            ql = fma(-q, alpha, x) / alpha
+            return q, (ql if abs(q) < math.inf else 0.0)
+        return q, 0.0
+
+    @_kernel
+    def celu(x, alpha):
+        """d/dx celu = 1 for x > 0, exp(x/alpha) for x <= 0."""
+        q, ql = quotient(x, alpha)
+        return 1.0 if x > 0.0 else exp_t(q, ql)
+
+    @_kernel
+    def celu_alpha(x, alpha):
+        """d/dalpha celu = 0 for x > 0, expm1(q) - q e^q = -e^q (expm1(r) - r) for x <= 0, q = x/alpha = -r."""
+        q, ql = quotient(x, alpha)
+        e = exp_t(q, ql)
+        r = -q - ql
+        series = -e * ((r * r) * horner(_EXPM1_MINUS, r))
+        direct = fma(e, 1.0 - q, -1.0)  # e (1 - q) - 1, no large cancellation for |q| >= 2
+        y = series if abs(r) < 2.0 else direct
+        y = -1.0 if q == -math.inf else y
+        return 0.0 if x > 0.0 else y
+
+    return SimpleNamespace(
+        **{k: v for k, v in locals().items() if hasattr(v, "py_func") and k not in {"parts", "over_sq", "sig_lin"}}
+    )
+
+
+_Z_MAX = 10.4  # ERFCX_N's range (see ``narrow``); gelu' is 1 or -0.0 in float32 well before
+
+
+@_kernel
+def gelu_n(x):
+    """gelu' for float32/float16 results from the short ("narrow", ~2^-30) exp and erfc
+    polynomials of ``narrow.gelu_n``: one division gives both t and 1/(1 + 2z)."""
+    z = min(abs(x) * _INV_SQRT2, _Z_MAX)  # NaN passes (min keeps its first argument)
+    w = 1.0 + 2.0 * z
+    inv = 1.0 / ((z + ERFCX_K) * w)
+    t = (z - ERFCX_K) * w * inv
+    big_e = exp_n(-0.5 * (x * x) if z < _Z_MAX else -108.0)
+    half_c = 0.5 * horner(ERFCX_N, t) * ((z + ERFCX_K) * inv)
+    xp = x * _INV_SQRT2PI_HI
+    y = big_e * (half_c + xp) if x < 0.0 else (1.0 - big_e * half_c) + big_e * xp
+    return -0.0 if x < -20.0 else (1.0 if x > 20.0 else y)
+
+
+@jit
+def _exp_wide(hi, lo):
+    e = exp_w(hi)
+    return fma(e, lo, e)
+
+
+WIDE = _family(_exp_wide, expm1_w, precise=False)
+F64 = _family(exp_dd, expm1_f64, precise=True)
+
+
+def negated(fn):
+    """A kernel computing ``fn(-x)`` (log_sigmoid'(x) = sigmoid(-x) from sigmoid's kernels)."""
+
+    @_kernel
+    def neg(x):
+        return fn(-x)
+
+    return neg
