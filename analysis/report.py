@@ -22,6 +22,9 @@
   float16_formula, off, reason};
 - ``throughput``: {"copy_melem_s", "fastact": {function: {melem_s, x_copy}}, "peers":
   {function: [{library, label, melem_s, x_copy}]}};
+- ``derivatives``: {derivative: {"of", "wrt", "zeros", "dtypes": {dtype: {"kind", "stats",
+  "max_ulp_away_from_zeros", "zero_window_abs_over_eps_bound", "special"}}, "float32_speed":
+  {melem_s, x_copy}}} for ``fastact.grad`` (``analysis.derivatives``);
 - ``plots``: PNG file names.
 """
 
@@ -43,7 +46,7 @@ import numpy as np
 
 from fastact.registry import Activation, get
 
-from . import approximation, exhaustive, plots, throughput, worked_example
+from . import approximation, derivatives, exhaustive, plots, throughput, worked_example
 from .atomic import atomic_dir
 from .formats import FORMATS, get_format
 from .oracle import hard_inputs, validate
@@ -115,6 +118,10 @@ def measure_all(
             peer_res[a.name][d] = rows
     res["accuracy"], res["peers"] = acc, peer_res
     seconds["sweeps_and_peers"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    res["derivatives"] = derivatives.measure_all(acts, dtypes, samples, n64, lambda m: _log(log, m))
+    seconds["derivatives"] = time.perf_counter() - t
 
     if "gelu" in names:
         res["gelu_tail"] = gelu_tail()
@@ -355,6 +362,7 @@ def markdown(res: dict[str, Any]) -> str:
     L += _peer_sections(res)
     L += _worked_section(res)
     L += _speed_section(res)
+    L += derivatives.section(res, dtypes, res["throughput"]["fastact"])
     L += ["## Plots", ""]
     for f in res["plots"]:
         L += [f"![{f}]({f})", ""]

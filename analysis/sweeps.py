@@ -83,11 +83,17 @@ def rows(fmt: Format | str, seed: int = 0) -> np.ndarray:
     return round_to(r, f).astype(f.storage)
 
 
+def ufunc(act: Activation) -> Any:
+    """The ufunc of a registry entry: ``fastact.<name>``, or ``fastact.grad.<name>`` for a derivative."""
+    import fastact
+    from fastact.registry import Derivative
+
+    return getattr(fastact.grad if isinstance(act, Derivative) else fastact, act.name)
+
+
 def fastact_impl(act: Activation, fmt: Format | str) -> Impl:
     """fastact's ufunc for ``fmt`` (bfloat16: the float32 loop, then rounded)."""
-    import fastact
-
-    uf = getattr(fastact, act.name)
+    uf = ufunc(act)
     f = get_format(fmt)
 
     def run(x: np.ndarray, params: tuple) -> np.ndarray:

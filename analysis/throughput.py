@@ -17,7 +17,7 @@ from fastact.registry import Activation
 
 from .formats import FORMATS
 from .peers import Peer, prepare
-from .sweeps import format_params
+from .sweeps import format_params, ufunc
 
 N = 1_000_000
 SAMPLES = 3
@@ -29,11 +29,9 @@ def _shape(act: Activation) -> tuple[int, ...]:
 
 def fastact_speed(act: Activation) -> dict[str, Any]:
     """{"melem_s", "x_copy"} for fastact's float32 loop."""
-    import fastact
-
     x = inputs(_shape(act), "float32")
     params = format_params(act, FORMATS["float32"])
-    t, c = measure_ufunc(getattr(fastact, act.name), x, params)
+    t, c = measure_ufunc(ufunc(act), x, params)
     return {"melem_s": x.size / t / 1e6, "x_copy": t / c}
 
 

@@ -18,7 +18,7 @@ from analysis.metrics import ErrorStats, ulp_error
 from analysis.oracle import hard_inputs
 from analysis.references import correctly_rounded
 from fastact.cli import main
-from fastact.registry import get
+from fastact.registry import get, get_grad
 
 F32_TINY_SUB = 2.0**-149
 F32_MAX = float(np.finfo(np.float32).max)
@@ -212,6 +212,15 @@ def test_report_json_fields(small_report):
     assert [r["function"] for r in res["worked_example"]] == ["relu", "sigmoid"]
     assert res["worked_example"][1]["off"] == [1, 3]  # the document's sigmoid(-1) and sigmoid(2)
     assert res["approximation"] == []  # no fast variant among relu, sigmoid
+    # the derivatives section: fastact.grad measured like the functions, against their claims
+    grads = res["derivatives"]
+    assert set(grads) == {"relu", "sigmoid"}
+    g = grads["sigmoid"]["dtypes"]
+    assert g["float16"]["stats"]["cr_share"] == 1
+    assert 0 < g["float32"]["max_ulp_away_from_zeros"] <= get_grad("sigmoid").max_ulp["float32"]
+    assert grads["relu"]["dtypes"]["float32"]["max_ulp_away_from_zeros"] == 0
+    assert grads["sigmoid"]["float32_speed"]["melem_s"] > 0
+    assert "## Derivatives (fastact.grad)" in (small_report / "report.md").read_text()
 
 
 def test_failed_run_leaves_nothing(tmp_path, monkeypatch):
