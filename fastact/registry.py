@@ -321,7 +321,7 @@ ACTIVATIONS += (
     Activation(
         name="log_sigmoid",
         formula="-softplus(-x) = -log(1 + exp(-x))",
-        kernels=with_f32(smooth_kernels("log_sigmoid"), smooth_f32.log_sigmoid_f32),
+        kernels=with_f32(smooth_kernels("log_sigmoid"), smooth_f32.log_sigmoid_f32, smooth_f32.log_sigmoid_f16),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
         oracle=lambda np, sp, x: sp.log_expit(x),
         peers={
@@ -383,7 +383,7 @@ ACTIVATIONS += (
     Activation(
         name="softplus",
         formula="log(1 + exp(x))",
-        kernels=with_f32(smooth_kernels("softplus"), smooth_f32.softplus_f32),
+        kernels=with_f32(smooth_kernels("softplus"), smooth_f32.softplus_f32, smooth_f32.softplus_f16),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
         oracle=lambda np, sp, x: np.logaddexp(x, 0.0),
         peers={

@@ -92,26 +92,46 @@ def silu_f32(x):
 
 
 @_kernel
-def softplus_f32(x):
-    """max(x, 0) + log1p(exp(-|x|)) in float32 arithmetic; exp and log1p as double-floats."""
+def _softplus_pair(x):
+    """softplus(x) = hi + lo (float32 pair), and exp(-|x|)'s parts for the far left tail."""
     e_hi, e_lo, s64 = exp_parts_f32(max(-abs(x), _LOW))
     s = s64 * _P64  # 2^n (0 below 2^-149, where log1p(e) rounds to 0 anyway)
     l_hi, l_lo = log1p_dd_f32(e_hi * s, e_lo * s)
     a = max(x, _ZERO)
     y = a + l_hi  # two-sum: either term may be the larger
     b = y - a
-    err = (a - (y - b)) + (l_hi - b)
-    y2 = y + (err + l_lo)
-    y2 = y if abs(y) == math.inf else y2  # x = +inf (NaN stays NaN)
+    lo = ((a - (y - b)) + (l_hi - b)) + l_lo
+    lo = _ZERO if abs(y) == math.inf else lo  # x = +inf (NaN stays NaN)
+    return y, lo, e_hi, e_lo, s64
+
+
+@_kernel
+def softplus_f32(x):
+    """max(x, 0) + log1p(exp(-|x|)) in float32 arithmetic; exp and log1p as double-floats."""
+    y, lo, e_hi, e_lo, s64 = _softplus_pair(x)
     # below -32 log1p(e) = e to 2^-46: e scaled in two steps so that results near and
     # below 2^-126 keep e's low part and round once
-    return (((e_hi + e_lo) * s64) * _P64) if x < _F(-32.0) else y2
+    return (((e_hi + e_lo) * s64) * _P64) if x < _F(-32.0) else y + lo
 
 
 @_kernel
 def log_sigmoid_f32(x):
     """-softplus(-x) = min(x, 0) - log1p(exp(-|x|)); log_sigmoid(+inf) = +0.0."""
     return _ZERO - softplus_f32(-x)
+
+
+@_kernel
+def softplus_f16(x):
+    """float16 softplus from the float32 kernel's unrounded pair, rounded once (float16 bits)."""
+    y, lo = _softplus_pair(x)[:2]
+    return dd32_to_half(y, lo)  # below -32 the pair is e (< 2^-46), which rounds to 0
+
+
+@_kernel
+def log_sigmoid_f16(x):
+    """float16 -softplus(-x), rounded once (float16 bits); log_sigmoid(+inf) = +0.0."""
+    y, lo = _softplus_pair(-x)[:2]
+    return dd32_to_half(_ZERO - y, _ZERO - lo)
 
 
 @_kernel
