@@ -94,14 +94,21 @@ def _choices(allowed: tuple[str, ...], what: str):
 
 
 def _functions(text: str) -> list[str]:
-    from fastact.registry import NAMES  # the registry imports numba: only when the command runs
+    # the registry imports numba: only when the command runs
+    from fastact.registry import DERIVATIVES, NAMES
 
+    # derivatives as grad.<name> (element-wise ones: the VJPs take (y, dy) rows, see tests/test_grad.py)
+    grads = [f"grad.{d.name}" for d in DERIVATIVES if not d.is_rowwise]
     items = _items(text)
     if items == ["all"]:
         return list(NAMES)
-    bad = [t for t in items if t not in NAMES]
+    if items == ["grad.all"]:
+        return grads
+    bad = [t for t in items if t not in NAMES and t not in grads]
     if bad:
-        raise argparse.ArgumentTypeError(f"fastact has no function {bad[0]!r}; known: {', '.join(NAMES)}")
+        raise argparse.ArgumentTypeError(
+            f"fastact has no function {bad[0]!r}; known: {', '.join(NAMES)}, grad.all, " + ", ".join(grads)
+        )
     return items
 
 
@@ -189,7 +196,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "Lists are comma-separated and the option may be repeated. See the benchmarks.cli docstring for the JSON."
     )
     add = p.add_argument
-    add("--functions", type=_functions, action="extend", metavar="F,...", help="registry functions (default: all)")
+    add(
+        "--functions",
+        type=_functions,
+        action="extend",
+        metavar="F,...",
+        help="registry functions, grad.<name> derivatives or grad.all (default: all functions)",
+    )
     add("--dtypes", type=_choices(DTYPES, "dtype"), action="extend", metavar="D,...", help="default: all three")
     add("--sizes", type=_sizes, action="extend", metavar="N,...", help="1-D sizes (default: 1e3,1e4,1e5,1e6,1.6e7)")
     add(
@@ -248,12 +261,11 @@ def _flat(items: list[Any] | None) -> list[Any] | None:
 
 def _command(plan: Any, onetime: str) -> str:
     """The command line that repeats this run, every default spelled out."""
-    from fastact.registry import get
-
+    from .runner import entry
     from .tables import fmt_size
 
     parts = ["fastact bench", "--functions " + ",".join(plan.functions), "--dtypes " + ",".join(plan.dtypes)]
-    rowwise = [get(f).is_rowwise for f in plan.functions]
+    rowwise = [entry(f).is_rowwise for f in plan.functions]
     if not all(rowwise):  # sizes and shapes only where they apply, to keep the line short
         parts.append("--sizes " + ",".join(fmt_size([n]) for n in plan.sizes))
     if any(rowwise):

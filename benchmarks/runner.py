@@ -140,13 +140,25 @@ class Progress:
             self.stream.flush()
 
 
+def entry(name: str) -> Any:
+    """The registry entry of a benchmarked name: a function, or ``grad.<name>`` for a derivative."""
+    from fastact.registry import get, get_grad
+
+    return get_grad(name[5:]) if name.startswith("grad.") else get(name)
+
+
+def ufunc(name: str) -> Any:
+    import fastact
+    import fastact.grad
+
+    return getattr(fastact.grad, name[5:]) if name.startswith("grad.") else getattr(fastact, name)
+
+
 def cases(plan: Plan) -> list[tuple[str, str, tuple[int, ...]]]:
     """(function, dtype, shape) for every case of the plan, in run order."""
-    from fastact.registry import get
-
     out = []
     for name in plan.functions:
-        shapes = plan.shapes if get(name).is_rowwise else [(n,) for n in plan.sizes]
+        shapes = plan.shapes if entry(name).is_rowwise else [(n,) for n in plan.sizes]
         out += [(name, dtype, tuple(shape)) for dtype in plan.dtypes for shape in shapes]
     return out
 
@@ -189,12 +201,9 @@ def _best_pass(rows: list[Row]) -> list[Row]:
 
 
 def _case(plan: Plan, libs: Libraries, name: str, dtype: str, shape: tuple[int, ...], outcome: Outcome) -> None:
-    import fastact
-    from fastact.registry import get
-
-    act = get(name)
+    act = entry(name)
     params = act.example_params()[0]
-    uf = getattr(fastact, name)
+    uf = ufunc(name)
     x = inputs(shape, dtype)
     y = np.empty_like(x)
     b = x.copy()

@@ -147,6 +147,18 @@ def test_bad_arguments_exit_2_with_one_line_naming_the_problem(argv, culprit, ca
     assert len(err) == 1 and culprit in err[0] and err[0].startswith("fastact bench: error:"), err
 
 
+def test_derivatives_are_benchmarked_by_their_grad_names(tmp_path):
+    js = tmp_path / "grad.json"
+    args = ["--functions", "grad.gelu,grad.elu_alpha", "--dtypes", "float32", "--sizes", "1000", "--json", str(js)]
+    r = subprocess.run(
+        [sys.executable, "-m", "fastact", "bench", *args, *FAST], capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr
+    rows = [x for x in json.loads(js.read_text())["results"] if x["lib"] == "fastact"]
+    assert {x["function"] for x in rows} == {"grad.gelu", "grad.elu_alpha"}
+    assert all(x["melem_s"] > 0 for x in rows)
+
+
 def test_cli_module_imports_only_the_standard_library():
     code = "import sys, benchmarks.cli; print(sorted({'numpy', 'fastact', 'torch', 'jax'} & set(sys.modules)))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
