@@ -31,7 +31,7 @@ from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_N, ERFCX_W
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
 from ..kernels.exp import exp_dd, exp_n, exp_w, expm1_f64, expm1_w
 from ..kernels.poly import horner
-from .smooth import GELU_SIGMOID_K, GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _split
+from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _split, gelu_sigmoid_arg
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see ``smooth``)
 
@@ -41,7 +41,6 @@ _L1000_HI, _L1000_LO = 693.1471805599454, -4.5199270178446646e-14  # 1000 ln 2
 _TWO_M1000 = 2.0**-1000
 _SELU_AS_HI, _SELU_AS_LO = 1.7580993408473768, 1.41535193800845e-17  # scale * alpha
 _SELU_SCALE_HI = _split("1.0507009873554804934193349852946")[0]
-_K_HI, _K_LO = _split("1.702")
 _A_HI, _A_LO = _split("0.044715")
 _A3_HI, _A3_LO = _split("0.134145")  # 3 * 0.044715
 _C2_HI, _C2_LO = 1.5957691216057308, -9.96930880911092e-17  # 2 sqrt(2/pi)
@@ -143,11 +142,7 @@ def _family(exp_t, expm1, precise: bool):
     @_kernel
     def gelu_sigmoid(x):
         """d/dx x s(1.702 x) = silu'(1.702 x)."""
-        if precise:
-            t, tl = two_prod(_K_HI, x)
-            tl = fma(_K_LO, x, tl) if abs(t) < math.inf else 0.0
-        else:
-            t, tl = GELU_SIGMOID_K * x, 0.0
+        t, tl = gelu_sigmoid_arg(x, precise)
         return sig_lin(t, tl, t, tl)
 
     @_kernel

@@ -79,6 +79,16 @@ def _zero_keeps_sign(x, y):
 _kernel = jit(inline="always")
 
 
+@_kernel
+def gelu_sigmoid_arg(x, precise):
+    """t = 1.702 x as (hi, lo): a double-double when ``precise`` (float64 results, where the
+    rounding of 1.702 x is amplified in the tail), else (1.702 x, 0)."""
+    if precise:
+        hi, lo = two_prod(_K_HI, x)
+        return hi, (fma(_K_LO, x, lo) if abs(hi) < math.inf else 0.0)
+    return GELU_SIGMOID_K * x, 0.0
+
+
 def _family(exp_t, expm1, log1p, precise: bool):
     """The kernels with one set of math functions. ``exp_t(hi, lo)`` is exp of a double-double."""
 
@@ -124,11 +134,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def gelu_sigmoid(x):
-        if precise:
-            hi, lo = two_prod(_K_HI, x)
-            lo = fma(_K_LO, x, lo) if abs(hi) < math.inf else 0.0
-        else:
-            hi, lo = GELU_SIGMOID_K * x, 0.0
+        hi, lo = gelu_sigmoid_arg(x, precise)
         return x_sigmoid(x, hi, lo)
 
     @_kernel
