@@ -102,6 +102,20 @@ def _erfcx_y(t: mp.mpf) -> mp.mpf:
     return (1 + 2 * z) * mp.exp(z * z) * mp.erfc(z)
 
 
+GELU_K = 5.3  # t = (a - K) / (a + K), a = |x|, maps a in [0, GELU_A_MAX] onto [-1, 0.766]
+GELU_A_MAX = 40.0  # beyond, float64 GELU is x or -0.0
+
+
+def _gelu_y(t: mp.mpf) -> mp.mpf:
+    """(1 + a) exp(a^2/2) erfc(a/sqrt2), a = K (1 + t)/(1 - t): the normal tail in x's own units.
+
+    No sqrt(2) scaling of the argument to round, one shared divisor, and 1 + a keeps the
+    function within [0.8, 1] (the leading coefficient dominates, so Horner rounds well).
+    """
+    a = GELU_K * (1 + t) / (1 - t)
+    return (1 + a) * mp.exp(a * a / 2) * mp.erfc(a / mp.sqrt(2))
+
+
 def _exp_fit(name: str, deg: int, dtype: str) -> Fit:
     return Fit(
         name,
@@ -172,6 +186,17 @@ FITS = [
     _log_fit("LOG_F64", 21),
     _log_fit("LOG_W", 13),
     _erfcx_fit("ERFCX_F64", 24),
+    Fit(
+        "GELU_Y_F64",
+        _gelu_y,
+        -1.0,
+        (GELU_A_MAX - GELU_K) / (GELU_A_MAX + GELU_K),
+        list(range(25)),
+        {},
+        "float64",
+        f"(1 + a) exp(a^2/2) erfc(a/sqrt2) = sum c_k t^k, t = (a - {GELU_K})/(a + {GELU_K}), "
+        f"a <= {GELU_A_MAX}, k = 0..24",
+    ),
     _erfcx_fit("ERFCX_W", 16),
     # "_N" ("narrow"): float64 arithmetic for float32/float16 results only, ~2^-30 relative;
     # ERFCX_N covers z <= 10.4 (t <= 0.47): beyond, float32 GELU is x or -0
@@ -191,6 +216,8 @@ def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
         "",
     ]
     lines.append(f"ERFCX_K = {ERFCX_K!r}")
+    lines.append(f"GELU_K = {GELU_K!r}")
+    lines.append(f"GELU_A_MAX = {GELU_A_MAX!r}")
     lines.append("")
     for fit, coef, err in results:
         t = "np.float32" if fit.dtype == "float32" else "np.float64"

