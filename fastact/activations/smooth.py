@@ -122,6 +122,10 @@ def _family(exp_t, expm1, log1p, precise: bool):
     @_kernel
     def sigmoid(x):
         num, d_hi, d_lo = sig_parts(x, 0.0)
+        if precise:  # scaled() without its product by 1 (LLVM keeps fma(1, n, -n): inf - inf)
+            inv = 1.0 / d_hi
+            q = num * inv
+            return fma(fma(-q, d_hi, num) - q * d_lo, inv, q)
         return scaled(1.0, num, d_hi, d_lo)
 
     @_kernel
