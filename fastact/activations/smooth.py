@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from .._numba import bits_f64, f64_bits, fma, jit
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
 from ..kernels.erf import erfc_half_pair, erfc_pos_w
-from ..kernels.exp import exp_dd, exp_pair_f64, exp_w, expm1_f64, expm1_w
+from ..kernels.exp import exp_dd, exp_pair_f64, exp_split_f64, exp_w, expm1_f64, expm1_w
 from ..kernels.log import log1p_f64, log1p_w
 
 _SIGN = -0x8000000000000000  # the float64 sign bit as int64
@@ -96,37 +96,58 @@ def _family(exp_t, expm1, log1p, precise: bool):
     """The kernels with one set of math functions. ``exp_t(hi, lo)`` is exp of a double-double."""
 
     @_kernel
-    def sig_parts(hi, lo):
-        # sigmoid(t) = num / den for t = hi + lo, e = exp(-|t|)
+    def sig_parts(hi, lo, times_x):
+        # sigmoid(t) = num / den for t = hi + lo, e = exp(-|t|): (num as a pair, 1 + e as a pair,
+        # s1, s2)
+        # with the result = x num / den * s1 * s2.  For x sigmoid(t) (times_x), e = p 2^n is
+        # split so that num = p (a double-double) and 2^n (as s1 s2) comes last: where the result is subnormal,
+        # rounding e there and multiplying by x would cost up to |x|/2 subnormal ulps.
+        # sigmoid itself rounds e once, also as a subnormal, and needs no split.
         neg = hi < 0.0
-        e = exp_t(-abs(hi), lo if neg else -lo)
+        a = -abs(hi)
+        al = lo if neg else -lo
+        if precise and times_x:
+            p_hi, p_lo, s1, s2 = exp_split_f64(a, al)
+            d_hi, d_lo = fast_two_sum(1.0, p_hi * s1 * s2)
+            d_lo = d_lo + p_lo * s1 * s2
+            return (
+                (p_hi if neg else 1.0),
+                (p_lo if neg else 0.0),
+                d_hi,
+                d_lo,
+                (s1 if neg else 1.0),
+                (s2 if neg else 1.0),
+            )
+        e = exp_t(a, al)
         d_hi, d_lo = fast_two_sum(1.0, e)  # 1 + e exactly (e <= 1)
-        return (e if neg else 1.0), d_hi, d_lo
+        return (e if neg else 1.0), 0.0, d_hi, d_lo, 1.0, 1.0
 
     @_kernel
-    def scaled(x, num, d_hi, d_lo):
-        # x * num / (d_hi + d_lo); float64: the product and quotient carried as double-doubles,
-        # so only the final addition rounds
+    def quotient(p_hi, p_lo, d_hi, d_lo, s1, s2):
+        # (p_hi + p_lo) / (d_hi + d_lo) * s1 * s2, rounded once (s1, s2 powers of two whose
+        # first step is exact).  One division: q = p_hi / d_hi need not be correctly
+        # rounded, the remainder (exact by FMA) corrects it
+        inv = 1.0 / d_hi
+        q = p_hi * inv
+        r = fma(-q, d_hi, p_hi) + p_lo - q * d_lo
+        y = fma(r * s1, inv, q * s1) * s2
+        return (q * s1) * s2 if (abs(q) == math.inf) | (q == 0.0) else y  # inf, zeros' signs
+
+    @_kernel
+    def scaled(x, n_hi, n_lo, d_hi, d_lo, s1, s2):
+        # x * num / (d_hi + d_lo) * s1 * s2; float64: the product and quotient carried as
+        # double-doubles, so only the final steps round
         if precise:
-            # one division: q = p_hi / d_hi need not be correctly rounded, the remainder
-            # (exact by FMA) corrects it (28% faster float64 sigmoid, bit-identical results
-            # on 2e6 samples)
-            p_hi, p_lo = two_prod(x, num)
-            inv = 1.0 / d_hi
-            q = p_hi * inv
-            r = fma(-q, d_hi, p_hi) + p_lo - q * d_lo
-            y = fma(r, inv, q)
-            return y if abs(q) < math.inf else q
-        return x * num / d_hi
+            p_hi, p_lo = two_prod(x, n_hi)
+            return quotient(p_hi, fma(x, n_lo, p_lo), d_hi, d_lo, s1, s2)
+        return x * n_hi / d_hi
 
     @_kernel
     def sigmoid(x):
-        num, d_hi, d_lo = sig_parts(x, 0.0)
-        if precise:  # scaled() without its product by 1 (LLVM keeps fma(1, n, -n): inf - inf)
-            inv = 1.0 / d_hi
-            q = num * inv
-            return fma(fma(-q, d_hi, num) - q * d_lo, inv, q)
-        return scaled(1.0, num, d_hi, d_lo)
+        num, _, d_hi, d_lo, s1, s2 = sig_parts(x, 0.0, False)
+        if precise:  # without scaled()'s product by 1 (LLVM keeps fma(1, n, -n): inf - inf)
+            return quotient(num, 0.0, d_hi, d_lo, s1, s2)
+        return num / d_hi
 
     @_kernel
     def silu(x):
@@ -135,8 +156,8 @@ def _family(exp_t, expm1, log1p, precise: bool):
     @_kernel
     def x_sigmoid(x, hi, lo):
         # x * sigmoid(hi + lo), with its limit -0.0 at x = -inf
-        num, d_hi, d_lo = sig_parts(hi, lo)
-        return _neg_inf_to_neg_zero(x, scaled(x, num, d_hi, d_lo))
+        n_hi, n_lo, d_hi, d_lo, s1, s2 = sig_parts(hi, lo, True)
+        return _neg_inf_to_neg_zero(x, scaled(x, n_hi, n_lo, d_hi, d_lo, s1, s2))
 
     @_kernel
     def swish(x, beta):
@@ -163,8 +184,8 @@ def _family(exp_t, expm1, log1p, precise: bool):
             t_lo = t_lo + _C2_HI * p_lo + _C2_LO * p_hi
         else:
             t_hi, t_lo = 2.0 * GELU_TANH_C * x * (1.0 + GELU_TANH_A * (x * x)), 0.0
-        num, d_hi, d_lo = sig_parts(t_hi, t_lo)
-        y = scaled(x, num, d_hi, d_lo)
+        n_hi, n_lo, d_hi, d_lo, s1, s2 = sig_parts(t_hi, t_lo, True)
+        y = scaled(x, n_hi, n_lo, d_hi, d_lo, s1, s2)
         return _neg_inf_to_neg_zero(x, (x if x > 0.0 else -0.0) if abs(x) >= 1e10 else y)
 
     @_kernel
@@ -292,7 +313,11 @@ def _family(exp_t, expm1, log1p, precise: bool):
         return _neg_inf_to_neg_zero(x, _zero_keeps_sign(x, y))
 
     return SimpleNamespace(
-        **{k: v for k, v in locals().items() if hasattr(v, "py_func") and k not in {"sig_parts", "x_sigmoid", "scaled"}}
+        **{
+            k: v
+            for k, v in locals().items()
+            if hasattr(v, "py_func") and k not in {"sig_parts", "x_sigmoid", "scaled", "quotient"}
+        }
     )
 
 
