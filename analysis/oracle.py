@@ -31,7 +31,9 @@ def oracle(act: Activation, x: np.ndarray, *params: Any) -> np.ndarray:
 
 def hard_inputs(act: Activation, n: int, dtype: Any = np.float32, seed: int = 0) -> np.ndarray:
     """Random bit patterns over all exponents, the domain, [-100, 100], +-300 ULP around each
-    knee (at 0: steps of the smallest subnormal and of the smallest normal), and the range's edges."""
+    knee (at 0: steps of the smallest subnormal and of the smallest normal), the range's edges,
+    and where e^x and e^(-x^2/2) tails reach the subnormal range (x e^x, x Phi(x): a result
+    rounded there and scaled by x loses up to |x|/2 subnormal ulps)."""
     rng = np.random.default_rng(seed)
     dt = np.dtype(dtype)
     ity = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
@@ -48,6 +50,9 @@ def hard_inputs(act: Activation, n: int, dtype: Any = np.float32, seed: int = 0)
             grid = np.array([k], dt).view(ity).astype(np.int64) + steps
             parts.append(grid.astype(ity).view(dt))
     info = np.finfo(dt)
+    l_sub, l_tiny = float(np.log(info.smallest_subnormal)), float(np.log(info.tiny))
+    parts.append(rng.uniform(1.08 * l_sub, 0.95 * l_tiny, size=n // 8).astype(dt))
+    parts.append(-np.sqrt(-2.0 * rng.uniform(1.05 * l_sub, 0.95 * l_tiny, size=n // 8)).astype(dt))
     parts.append(np.array([info.max, -info.max, info.tiny, -info.tiny], dtype=dt))
     return np.concatenate(parts).astype(dt)
 
