@@ -343,7 +343,7 @@ ACTIVATIONS += (
         oracle=lambda np, sp, x: np.tanh(x),
         peers={"PyTorch": "torch.tanh", "JAX": "jnp.tanh", "Keras": "tanh", "TF": "tf.math.tanh", "SciPy": "np.tanh"},
         special="+-inf -> +-1; -0.0 -> -0.0",
-        max_ulp={**SMOOTH_ULP, "float64": 2.5},  # measured 2.01 (expm1 near 0; float64 goal 2: not yet)
+        max_ulp=SMOOTH_ULP,
         domain=(-5.0, 5.0),
     ),
     Activation(
@@ -469,7 +469,7 @@ ACTIVATIONS += (
         approximates="gelu",
         peers={},
         special="-inf -> -0.0, +inf -> +inf",
-        max_ulp={**SMOOTH_ULP, "float64": 2.5},  # measured 2.03 (float64 goal 2: not yet)
+        max_ulp=SMOOTH_ULP,
     ),
 )
 

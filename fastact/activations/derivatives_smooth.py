@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from .._numba import fma, jit
 from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_N, ERFCX_W
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
-from ..kernels.exp import exp_dd, exp_n, exp_w, expm1_f64, expm1_w
+from ..kernels.exp import exp_dd, exp_n, exp_split_f64, exp_w, expm1_f64, expm1_w
 from ..kernels.poly import horner
 from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _split, gelu_sigmoid_arg
 
@@ -56,11 +56,20 @@ def _family(exp_t, expm1, precise: bool):
 
     @_kernel
     def parts(hi, lo):
-        # e = exp(-|t|) for t = hi + lo, and 1 + e exactly as (d_hi, d_lo)
+        # e = exp(-|t|) for t = hi + lo, 1 + e exactly as (d_hi, d_lo), and e = m s1 s2 with m
+        # in [0.7, 1.42] (0 below t = -1400): float64 kernels whose result is e times a large
+        # factor use m and apply s1, then s2, last, so that subnormal results round once
+        # (rounding e there and multiplying by x would cost up to |x|/2 subnormal ulps)
         neg = hi < 0.0
+        if precise:
+            m_hi, m_lo, s1, s2 = exp_split_f64(-abs(hi), lo if neg else -lo)
+            m = m_hi + m_lo
+            e = (m * s1) * s2
+            d_hi, d_lo = fast_two_sum(1.0, e)
+            return e, d_hi, d_lo, m, s1, s2
         e = exp_t(-abs(hi), lo if neg else -lo)
         d_hi, d_lo = fast_two_sum(1.0, e)
-        return e, d_hi, d_lo
+        return e, d_hi, d_lo, e, 1.0, 1.0
 
     @_kernel
     def over_sq(num, d_hi, d_lo):
@@ -75,34 +84,37 @@ def _family(exp_t, expm1, precise: bool):
     @_kernel
     def sigmoid(x):
         """sigmoid'(x) = s (1 - s) = e/(1+e)^2, e = exp(-|x|)."""
-        e, d_hi, d_lo = parts(x, 0.0)
-        return over_sq(e, d_hi, d_lo)
+        _, d_hi, d_lo, m, s1, s2 = parts(x, 0.0)
+        return (over_sq(m, d_hi, d_lo) * s1) * s2
 
     @_kernel
     def log_sigmoid(x):
         """log_sigmoid'(x) = sigmoid(-x) = n/(1+e), n = 1 (x < 0) or e, e = exp(-|x|)."""
-        e, d_hi, d_lo = parts(x, 0.0)
-        num = e if x >= 0.0 else 1.0
+        _, d_hi, d_lo, m, s1, s2 = parts(x, 0.0)
+        pos = x >= 0.0
+        num = m if pos else 1.0
         if precise:
             q = num / d_hi
-            return q + (fma(-q, d_hi, num) - q * d_lo) / d_hi
+            y = q + (fma(-q, d_hi, num) - q * d_lo) / d_hi
+            return ((y * s1) * s2) if pos else y
         return num / d_hi
 
     @_kernel
     def tanh(x):
         """tanh'(x) = 1 - tanh^2 = 4e/(1+e)^2, e = exp(-2|x|)."""
-        e, d_hi, d_lo = parts(2.0 * x, 0.0)
-        return over_sq(4.0 * e, d_hi, d_lo)
+        _, d_hi, d_lo, m, s1, s2 = parts(2.0 * x, 0.0)
+        return (over_sq(4.0 * m, d_hi, d_lo) * s1) * s2
 
     @_kernel
     def sig_lin(t_hi, t_lo, w_hi, w_lo):
         # s(T) (1 + w (1 - s(T))) for T = t_hi + t_lo, w = w_hi + w_lo with sign(w) = sign(T)
-        e, d_hi, d_lo = parts(t_hi, t_lo)
+        e, d_hi, d_lo, m, sc1, sc2 = parts(t_hi, t_lo)
         neg = t_hi < 0.0
         if precise:
-            # T < 0: e (1 + e + w), the sum as a double-double (it cancels at the zero)
+            # T < 0: e (1 + e + w), the sum as a double-double (it cancels at the zero); e's
+            # power of two applied last
             s, se = two_sum(d_hi, w_hi)
-            n_neg = e * (s + (se + d_lo + w_lo))
+            n_neg = m * (s + (se + d_lo + w_lo))
             # T >= 0: 1 + e + w e, all terms positive
             p, pe = two_prod(w_hi, e)
             s2, se2 = two_sum(d_hi, p)
@@ -111,8 +123,9 @@ def _family(exp_t, expm1, precise: bool):
             n_neg = e * (d_hi + w_hi)
             n_pos = d_hi + w_hi * e
         y = over_sq(n_neg if neg else n_pos, d_hi, d_lo)
+        y = ((y * sc1) * sc2) if neg else y
         # the limits -0.0 (T -> -inf) and 1 (T -> +inf), not 0 * inf = NaN
-        lim = (e == 0.0) | (abs(t_hi) == math.inf) | (abs(w_hi) == math.inf)
+        lim = (m == 0.0) | (abs(t_hi) == math.inf) | (abs(w_hi) == math.inf)
         return (-0.0 if neg else 1.0) if lim else y
 
     @_kernel
@@ -130,14 +143,16 @@ def _family(exp_t, expm1, precise: bool):
     def swish_beta(x, beta):
         """d/dbeta x s(beta x) = x^2 s'(beta x) = x^2 e/(1+e)^2, e = exp(-|beta x|)."""
         t, tl = two_prod(beta, x) if precise else (beta * x, 0.0)
-        e, d_hi, d_lo = parts(t, tl)
+        e, d_hi, d_lo, m, s1, s2 = parts(t, tl)
         if precise:
             sq, sql = two_prod(x, x)
-            sp = over_sq(e, d_hi, d_lo)
-            y = fma(sq, sp, sql * sp)
+            sp = over_sq(m, d_hi, d_lo)
+            y = (fma(sq, sp, sql * sp) * s1) * s2
+            # x^2 overflowing while x^2 e does not: scale before the second factor of x
+            y = ((((sp * s1) * x) * x) * s2) if sq == math.inf else y
         else:
             y = (x * x) * e / (d_hi * d_hi)
-        return 0.0 if (e == 0.0) | (abs(x) == math.inf) else y  # x^2 -> inf times e -> 0: the limit is 0
+        return 0.0 if (m == 0.0) | (abs(x) == math.inf) else y  # x^2 -> inf times e -> 0: the limit is 0
 
     @_kernel
     def gelu_sigmoid(x):
@@ -208,7 +223,13 @@ def _family(exp_t, expm1, precise: bool):
     @_kernel
     def mish(x):
         """mish'(x) = tanh(sp) + x sech(sp)^2 s(x), sp = softplus(x) (forms in the module docstring)."""
-        u = exp_t(-abs(x), 0.0)
+        if precise:  # u = m s1 s2: for x < 0 the result is u times a bracket ~ 4x, scaled last
+            g_hi, g_lo, s1, s2 = exp_split_f64(-abs(x), 0.0)
+            m = g_hi + g_lo
+            u = (m * s1) * s2
+        else:
+            u = exp_t(-abs(x), 0.0)
+            m, s1, s2 = u, 1.0, 1.0
         # x < 0, p = u = e^x
         d = fma(u, u + 2.0, 2.0)  # p^2 + 2p + 2
         n_neg = u * fma(u + 2.0, d, 4.0 * x * (1.0 + u))
@@ -231,12 +252,12 @@ def _family(exp_t, expm1, precise: bool):
             k_hi, k_lo = two_prod(4.0 * x, b_hi)
             k_lo = fma(4.0 * x, b_lo, k_lo)
             s_hi, s_lo = two_sum(m_hi, k_hi)
-            n_neg = u * (s_hi + (s_lo + m_lo + k_lo))
-            y = over_sq(n_neg, d_hi, d_lo) if neg else over_sq(n_pos, big_d, 0.0)
+            n_neg = m * (s_hi + (s_lo + m_lo + k_lo))
+            y = ((over_sq(n_neg, d_hi, d_lo) * s1) * s2) if neg else over_sq(n_pos, big_d, 0.0)
         else:
             y = (n_neg if neg else n_pos) / (den * den)
         # u = 0: the limits (x u^2 or 4x overflowing would give 0 * inf = NaN)
-        return (1.0 if x > 0.0 else -0.0) if (u == 0.0) | (abs(x) == math.inf) else y
+        return (1.0 if x > 0.0 else -0.0) if (m == 0.0) | (abs(x) == math.inf) else y
 
     @_kernel
     def softsign(x):

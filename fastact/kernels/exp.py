@@ -216,8 +216,14 @@ def _expm1(t, coefs):
     # result is exp's 2^n (expm1(r) + 1), scaled in two steps up to overflow.  Below -40
     # it rounds to -1.  Straight-line code with a final select, so loops vectorize.
     tc = min(max(t, -40.0), 710.0)
-    ni, r = _reduce(tc)
-    em = fma(horner(coefs, r) * r, r * r, fma(0.5 * r, r, r))
+    k = fma(tc, _LOG2E, _MAGIC)
+    n = k - _MAGIC
+    ni = f64_bits(k) - f64_bits(_MAGIC)
+    r1 = fma(-n, _LN2_HI, tc)  # exact
+    r = fma(-n, _LN2_LO, r1)
+    rl = fma(-n, _LN2_LO, r1 - r)  # what rounding r lost: e^(r + rl) - 1 = em + rl e^r
+    # r + (r^2/2 + r^3 P): the small terms summed first, so r is added last and rounds once
+    em = r + fma(horner(coefs, r) * r, r * r, fma(0.5 * r, r, rl))
     s = bits_f64((min(ni, 64) + 1023) << 52)
     small = fma(s, em, s - 1.0)
     big = _scale(em + 1.0, ni)
