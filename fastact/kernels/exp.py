@@ -127,7 +127,7 @@ def exp_f64(t):
 
 @jit
 def _reduce(t):
-    """n, r with t = n ln2 + r, |r| <= ln2/2 (t already clamped to [-746, 710])."""
+    """n, r with t = n ln2 + r, |r| <= ln2/2 (t already clamped to [-1400, 710])."""
     k = fma(t, _LOG2E, _MAGIC)
     n = k - _MAGIC
     ni = f64_bits(k) - f64_bits(_MAGIC)
@@ -152,6 +152,16 @@ def exp_w(t):
 
 
 @jit
+def _exp_pair_reduced(t, lo):
+    """(p_hi, p_lo, n) with e^(t + lo) = (p_hi + p_lo) 2^n, t clamped to [-1400, 710] (n * ln2's
+    high part stays exact up to |n| = 2047); the final 1 + q kept as an exact pair."""
+    ni, r = _reduce(t)
+    q = _expm1_r_f64(r)
+    p_hi = 1.0 + q
+    return p_hi, fma(lo, p_hi, (1.0 - p_hi) + q), ni  # e^(r + lo) = e^r (1 + lo)
+
+
+@jit
 def exp_split_f64(hi, lo):
     """(p_hi, p_lo, s1, s2) with e^(hi + lo) = (p_hi + p_lo) s1 s2, p ~ e^r in [0.7, 1.42],
     s1 s2 = 2^n; p to ~2^-53.6 relative (its final 1 + q kept as an exact pair).
@@ -162,14 +172,7 @@ def exp_split_f64(hi, lo):
     Below hi = -1400 the result is 0 (even times 1.8e308 it underflows).
     """
     tc = min(max(hi, -1400.0), 710.0)  # NaN passes through both; s1, s2 stay normal
-    k = fma(tc, _LOG2E, _MAGIC)
-    n = k - _MAGIC
-    ni = f64_bits(k) - f64_bits(_MAGIC)
-    r = fma(-n, _LN2_HI, tc)
-    r = fma(-n, _LN2_LO, r)
-    q = _expm1_r_f64(r)
-    p_hi = 1.0 + q
-    p_lo = fma(lo, p_hi, (1.0 - p_hi) + q)  # e^(r + lo) = e^r (1 + lo)
+    p_hi, p_lo, ni = _exp_pair_reduced(tc, lo)
     gone = hi < -1400.0
     n1 = ni >> 1
     s1 = bits_f64((n1 + 1023) << 52)
@@ -190,14 +193,7 @@ def exp_pair_f64(hi, lo):
     """
     h = min(max(hi, -700.0), 700.0)  # NaN passes through both
     lo = lo if h == hi else 0.0  # a clamped argument's lo may be huge (x^2's for |x| ~ 1e150)
-    k = fma(h, _LOG2E, _MAGIC)
-    n = k - _MAGIC
-    ni = f64_bits(k) - f64_bits(_MAGIC)
-    r = fma(-n, _LN2_HI, h)
-    r = fma(-n, _LN2_LO, r)
-    q = _expm1_r_f64(r)
-    e_hi = 1.0 + q
-    e_lo = fma(lo, e_hi, (1.0 - e_hi) + q)  # e^(r + lo) = e^r (1 + lo)
+    e_hi, e_lo, ni = _exp_pair_reduced(h, lo)
     s = bits_f64((ni + 1023) << 52)
     return e_hi * s, e_lo * s
 
