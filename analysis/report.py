@@ -314,8 +314,9 @@ def _inputs_note(res: dict[str, Any]) -> str:
     s = res["settings"]
     return (
         f"Inputs: float16 and bfloat16 all 65536 bit patterns; float32 {s['samples']:,} sampled per function "
-        f"(random bit patterns over every exponent, the domain, +-300 ULP around each knee, range edges); float64 "
-        f"{s['float64_samples']:,} of the same kind against mpmath; softmax family: random rows."
+        f"(random bit patterns over every exponent, the domain, +-300 ULP around each knee, range edges, where "
+        f"e^x and e^(-x^2/2) reach the subnormal range); float64 {s['float64_samples']:,} of the same kind "
+        f"against mpmath; softmax family: random rows."
     )
 
 

@@ -15,10 +15,12 @@ from .._numba import fma, jit
 from .coefficients import ERFCX_K, ERFCX_W, GELU_A_MAX, GELU_K, GELU_Y_F64
 from .dd import two_prod
 from .exp import exp_w
-from .poly import horner
+from .poly import estrin8, horner
 
 _Y0 = GELU_Y_F64[0]
 _Y_REST = GELU_Y_F64[1:]
+if len(_Y_REST) % 8:
+    raise ImportError(f"GELU_Y_F64 needs 8k + 1 coefficients for estrin8, has {len(GELU_Y_F64)}")
 
 
 @jit
@@ -48,7 +50,7 @@ def erfc_half_pair(a, e_hi, e_lo):
     inv = (ac + GELU_K) * w  # ~1/(1 + a)
     wk = d_hi * w  # ~1/(a + K)
     t = fma(2.0 * ac, wk, -1.0) if ac < 0.5 * GELU_K else (ac - GELU_K) * wk
-    m_hi, m_lo = two_prod(t, horner(_Y_REST, t))
+    m_hi, m_lo = two_prod(t, estrin8(_Y_REST, t))  # 24 terms; Estrin: ~10% faster than Horner
     y_hi = _Y0 + m_hi  # |t P(t)| <= 0.2 < Y0: fast two-sum
     y_lo = ((_Y0 - y_hi) + m_hi) + m_lo
     n_hi, n_lo = two_prod(e_hi, y_hi)
