@@ -88,7 +88,7 @@ def hard_swish_wide(x):
     s = x + 3.0
     p = x * s
     pe = fma(x, s, -p)
-    q = p / 6.0
+    q = p * (1.0 / 6.0)  # need not be correctly rounded: the FMA remainder below corrects it
     r = (fma(-q, 6.0, p) + pe) * (1.0 / 6.0)
     tiny = abs(x) < 2.0**-28
     h = 0.5 * x if tiny else q
