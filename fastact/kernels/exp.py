@@ -112,17 +112,8 @@ def _expm1_r_f64(r):
 @jit
 def exp_f64(t):
     """e^t in float64 arithmetic (about 1 ULP)."""
-    tc = min(max(t, -746.0), 710.0)  # NaN passes through both
-    k = fma(tc, _LOG2E, _MAGIC)
-    n = k - _MAGIC
-    ni = f64_bits(k) - f64_bits(_MAGIC)
-    r = fma(-n, _LN2_HI, tc)
-    r = fma(-n, _LN2_LO, r)
-    p = _expm1_r_f64(r) + 1.0
-    n1 = ni >> 1
-    s1 = bits_f64((n1 + 1023) << 52)
-    s2 = bits_f64((ni - n1 + 1023) << 52)
-    return p * s1 * s2
+    ni, r = _reduce(min(max(t, -746.0), 710.0))  # NaN passes through both
+    return _scale(_expm1_r_f64(r) + 1.0, ni)
 
 
 @jit
@@ -137,10 +128,17 @@ def _reduce(t):
 
 
 @jit
+def _pow2_halves(ni):
+    """(s1, s2), normal powers of two with s1 s2 = 2^ni, for |ni| <= 2044."""
+    n1 = ni >> 1
+    return bits_f64((n1 + 1023) << 52), bits_f64((ni - n1 + 1023) << 52)
+
+
+@jit
 def _scale(p, ni):
     """p * 2^ni in two steps, so subnormal results round once."""
-    n1 = ni >> 1
-    return p * bits_f64((n1 + 1023) << 52) * bits_f64((ni - n1 + 1023) << 52)
+    s1, s2 = _pow2_halves(ni)
+    return p * s1 * s2
 
 
 @jit
@@ -174,9 +172,7 @@ def exp_split_f64(hi, lo):
     tc = min(max(hi, -1400.0), 710.0)  # NaN passes through both; s1, s2 stay normal
     p_hi, p_lo, ni = _exp_pair_reduced(tc, lo)
     gone = hi < -1400.0
-    n1 = ni >> 1
-    s1 = bits_f64((n1 + 1023) << 52)
-    s2 = bits_f64((ni - n1 + 1023) << 52)
+    s1, s2 = _pow2_halves(ni)
     return (0.0 if gone else p_hi), (0.0 if gone else p_lo), s1, s2
 
 
