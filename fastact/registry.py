@@ -221,7 +221,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_sigmoid",
         formula="clip(0.2 x + 0.5, 0, 1)  (0 below -2.5, 1 above 2.5)",
-        kernels=exact_wide(piecewise.hard_sigmoid_wide, piecewise.hard_sigmoid),
+        kernels=with_f32(exact_wide(piecewise.hard_sigmoid_wide, piecewise.hard_sigmoid), piecewise.hard_sigmoid_f32),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 2.5) / 5.0, 0.0, 1.0),
         knees=(-2.5, 0.0, 2.5),
@@ -233,7 +233,9 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_sigmoid6",
         formula="relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1)",
-        kernels=exact_wide(piecewise.hard_sigmoid6_wide, piecewise.hard_sigmoid6),
+        kernels=with_f32(
+            exact_wide(piecewise.hard_sigmoid6_wide, piecewise.hard_sigmoid6), piecewise.hard_sigmoid6_f32
+        ),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 3.0) / 6.0, 0.0, 1.0),
         knees=(-3.0, 0.0, 3.0),

@@ -14,6 +14,8 @@ remainder, so every dtype is correctly rounded.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._numba import f64_bits, fma, jit, like
 from ..kernels.dd import div_dd_const, fast_two_sum, two_prod, two_sum
 
@@ -96,6 +98,42 @@ def hard_swish_wide(x):
     below = x <= -3.0
     above = x >= 3.0
     return (0.0 if below else (x if above else h)), (0.0 if below | above else lo)
+
+
+_F = np.float32
+
+
+@jit
+def _clip_shift_div_f32(x, c, d, inv):
+    """clip((x + c)/d, 0, 1) for float32 x in float32 arithmetic, correctly rounded
+    (float32 loops of hard_sigmoid and hard_sigmoid6; 1.6-2x the float64 kernel's speed).
+
+    x + c is the exact pair s + e (fast two-sum: |x| < c inside the clip).  q = s/d
+    to within an ulp, r = s + e - d q its remainder (the FMA is exact; adding e rounds
+    only when the remainder is not a float32, i.e. never when (x + c)/d is a rounding
+    midpoint), and r/d is rounded once more by a remainder step, so that when the
+    quotient is a midpoint q + r/d is that midpoint exactly and rounds to even.
+    Checked bit for bit against the float64 division over all 2^32 float32 inputs.
+    """
+    s = x + c
+    e = x - (s - c)
+    q = s * inv
+    r = fma(-q, d, s) + e
+    t = r * inv
+    y = q + fma(fma(-t, d, r), inv, t)
+    return _F(0.0) if x <= -c else (_F(1.0) if x >= c else y)
+
+
+@jit
+def hard_sigmoid_f32(x):
+    """hard_sigmoid for float32: clip((x + 2.5)/5, 0, 1) (see ``_clip_shift_div_f32``)."""
+    return _clip_shift_div_f32(x, _F(2.5), _F(5.0), _F(0.2))
+
+
+@jit
+def hard_sigmoid6_f32(x):
+    """hard_sigmoid6 for float32: clip((x + 3)/6, 0, 1) (see ``_clip_shift_div_f32``)."""
+    return _clip_shift_div_f32(x, _F(3.0), _F(6.0), _F(1.0 / 6.0))
 
 
 @jit
