@@ -221,7 +221,11 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_sigmoid",
         formula="clip(0.2 x + 0.5, 0, 1)  (0 below -2.5, 1 above 2.5)",
-        kernels=with_f32(exact_wide(piecewise.hard_sigmoid_wide, piecewise.hard_sigmoid), piecewise.hard_sigmoid_f32),
+        kernels=with_f32(
+            {"float64": Kernel(piecewise.hard_sigmoid, "f64", "dd")},
+            piecewise.hard_sigmoid_f32,
+            piecewise.hard_sigmoid_f16,
+        ),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 2.5) / 5.0, 0.0, 1.0),
         knees=(-2.5, 0.0, 2.5),
@@ -234,7 +238,9 @@ ACTIVATIONS: tuple[Activation, ...] = (
         name="hard_sigmoid6",
         formula="relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1)",
         kernels=with_f32(
-            exact_wide(piecewise.hard_sigmoid6_wide, piecewise.hard_sigmoid6), piecewise.hard_sigmoid6_f32
+            {"float64": Kernel(piecewise.hard_sigmoid6, "f64", "dd")},
+            piecewise.hard_sigmoid6_f32,
+            piecewise.hard_sigmoid6_f16,
         ),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 3.0) / 6.0, 0.0, 1.0),

@@ -88,9 +88,10 @@ def hard_swish_wide(x):
     """hard_swish' for float32/float16 arguments: (2x + 3)/6 in float64, one division.
 
     2x + 3 is exact unless |x| < 2^-49, where the result is 1/2 to far better than a
-    float32 half-ulp; a correctly rounded quotient by 6 of a short dyadic number is exact
-    or has a periodic expansion, so it never sits on a float32 midpoint and rounding it
-    on is still one correct rounding (as ``piecewise.hard_sigmoid6_wide``).
+    float32 half-ulp; the quotient by 6 of a short dyadic number is exact or has a periodic
+    expansion, so its correctly rounded float64 value is never within 2^-52 of a float32
+    midpoint unless it is that midpoint exactly, and rounding it on is still one correct
+    rounding.
     """
     y = (2.0 * x + 3.0) / 6.0
     return 0.0 if x <= -3.0 else (1.0 if x >= 3.0 else y)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import f64_bits, fma, jit, like
-from ..kernels.dd import div_dd_const, fast_two_sum, two_prod, two_sum
+from ..kernels.dd import dd32_to_half, div_dd_const, fast_two_sum, two_prod, two_sum
 
 
 @jit
@@ -59,27 +59,6 @@ def hard_sigmoid(x):
 
 
 @jit
-def hard_sigmoid_wide(x):
-    """hard_sigmoid for float32/float16 arguments, as one float64 division.
-
-    x + 2.5 is exact for such x (|x| >= 2^-28; below, the result is 0.5 to within far
-    less than a float32 ulp), and a correctly rounded quotient of it by 5 is never
-    within 2^-52 of a float32 rounding midpoint unless it is that midpoint exactly (the
-    quotient by 5 of a short dyadic number is either exact or has a periodic expansion),
-    so rounding it on to float32 or float16 is still a single correct rounding.
-    """
-    y = (x + 2.5) / 5.0
-    return 0.0 if x <= -2.5 else (1.0 if x >= 2.5 else y)
-
-
-@jit
-def hard_sigmoid6_wide(x):
-    """hard_sigmoid6 for float32/float16 arguments: (x + 3) / 6 in float64 (see hard_sigmoid_wide)."""
-    y = (x + 3.0) / 6.0
-    return 0.0 if x <= -3.0 else (1.0 if x >= 3.0 else y)
-
-
-@jit
 def hard_swish_wide(x):
     """hard_swish for float32/float16 arguments in float64, returning a double-double.
 
@@ -104,36 +83,63 @@ _F = np.float32
 
 
 @jit
-def _clip_shift_div_f32(x, c, d, inv):
-    """clip((x + c)/d, 0, 1) for float32 x in float32 arithmetic, correctly rounded
-    (float32 loops of hard_sigmoid and hard_sigmoid6; 1.6-2x the float64 kernel's speed).
+def _shift_div_f32(x, c, d, inv):
+    """(q, t) with q + t = (x + c)/d for float32 x, |x| < c, in float32 arithmetic; q + t
+    rounded to nearest is the correctly rounded quotient.
 
-    x + c is the exact pair s + e (fast two-sum: |x| < c inside the clip).  q = s/d
-    to within an ulp, r = s + e - d q its remainder (the FMA is exact; adding e rounds
-    only when the remainder is not a float32, i.e. never when (x + c)/d is a rounding
-    midpoint), and r/d is rounded once more by a remainder step, so that when the
-    quotient is a midpoint q + r/d is that midpoint exactly and rounds to even.
-    Checked bit for bit against the float64 division over all 2^32 float32 inputs.
+    x + c is the exact pair s + e (fast two-sum: |x| < c).  q = s/d to within an ulp,
+    r = s + e - d q its remainder (the FMA is exact; adding e rounds only when the
+    remainder is not a float32, i.e. never when (x + c)/d is a rounding midpoint), and
+    t = r/d is rounded by one more remainder step, so that when the quotient is a
+    midpoint, q + t is that midpoint exactly and rounds to even (with t = r (1/d) it
+    would not).  Checked bit for bit against the float64 division over all 2^32 float32
+    inputs (d = 5 and 6); float16 loops round the pair once (all 65536 inputs tested).
     """
     s = x + c
     e = x - (s - c)
     q = s * inv
     r = fma(-q, d, s) + e
     t = r * inv
-    y = q + fma(fma(-t, d, r), inv, t)
-    return _F(0.0) if x <= -c else (_F(1.0) if x >= c else y)
+    return q, fma(fma(-t, d, r), inv, t)
+
+
+@jit
+def _clip_shift_div_f32(x, c, d, inv):
+    """clip((x + c)/d, 0, 1), float32, correctly rounded (1.3-2x the float64 kernel's speed)."""
+    q, t = _shift_div_f32(x, c, d, inv)
+    return _F(0.0) if x <= -c else (_F(1.0) if x >= c else q + t)
+
+
+@jit
+def _clip_shift_div_f16(x, c, d, inv):
+    """clip((x + c)/d, 0, 1) as float16 bits, rounded once from the float32 pair."""
+    q, t = _shift_div_f32(x, c, d, inv)
+    out = (x <= -c) | (x >= c)
+    return dd32_to_half(_F(0.0) if x <= -c else (_F(1.0) if x >= c else q), _F(0.0) if out else t)
 
 
 @jit
 def hard_sigmoid_f32(x):
-    """hard_sigmoid for float32: clip((x + 2.5)/5, 0, 1) (see ``_clip_shift_div_f32``)."""
+    """hard_sigmoid for float32: clip((x + 2.5)/5, 0, 1) (see ``_shift_div_f32``)."""
     return _clip_shift_div_f32(x, _F(2.5), _F(5.0), _F(0.2))
 
 
 @jit
+def hard_sigmoid_f16(x):
+    """hard_sigmoid for float16 (bits), from the float32 pair."""
+    return _clip_shift_div_f16(x, _F(2.5), _F(5.0), _F(0.2))
+
+
+@jit
 def hard_sigmoid6_f32(x):
-    """hard_sigmoid6 for float32: clip((x + 3)/6, 0, 1) (see ``_clip_shift_div_f32``)."""
+    """hard_sigmoid6 for float32: clip((x + 3)/6, 0, 1) (see ``_shift_div_f32``)."""
     return _clip_shift_div_f32(x, _F(3.0), _F(6.0), _F(1.0 / 6.0))
+
+
+@jit
+def hard_sigmoid6_f16(x):
+    """hard_sigmoid6 for float16 (bits), from the float32 pair."""
+    return _clip_shift_div_f16(x, _F(3.0), _F(6.0), _F(1.0 / 6.0))
 
 
 @jit
