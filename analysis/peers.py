@@ -6,9 +6,10 @@
   ``log(1 + exp(x))`` is measured.
 - ``SciPy``: ``expit``/``log_expit``, the erf-based GELU ``x/2 (1 + erf(x/sqrt 2))``,
   ``softmax``/``log_softmax``; ``NumPy``: ``np.tanh``.
-- ``PyTorch`` (``torch.set_num_threads(1)``) and ``JAX`` (x64 enabled, CPU): the
-  functions named in the registry's ``peers``, on tensors of the format itself
-  (bfloat16 included).
+- ``PyTorch`` (``torch.set_num_threads(1)``) and ``JAX`` (x64 enabled, CPU): the calls
+  the benchmark times (``benchmarks/peers.py``; PyTorch's allocating form), on tensors
+  of the format itself (bfloat16 included).  Composites such as swish's
+  ``x * sigmoid(b x)`` are what a user of those libraries writes, so they are measured too.
 
 A library that is not installed is skipped; a dtype a peer rejects is skipped.
 Each peer is ``prepare(x) -> native``, ``call(native, params) -> native``,
@@ -132,75 +133,41 @@ def numpy_peers(act: Activation) -> list[Peer]:
 
 
 def torch_peers(act: Activation) -> list[Peer]:
+    """PyTorch's allocating call from the benchmark's table (``benchmarks.peers.torch_table``), one thread."""
     try:
         import torch
-        import torch.nn.functional as F
     except ImportError:
         return []
+    from benchmarks.peers import torch_params, torch_table
+
     torch.set_num_threads(1)
-    calls: dict[str, tuple[str, Callable[[Any, tuple], Any]]] = {
-        "relu": ("F.relu", lambda t, p: F.relu(t)),
-        "relu6": ("F.relu6", lambda t, p: F.relu6(t)),
-        "leaky_relu": ("F.leaky_relu", lambda t, p: F.leaky_relu(t, float(p[0]))),
-        "prelu": ("F.prelu", lambda t, p: F.prelu(t, torch.tensor([float(p[0])], dtype=t.dtype))),
-        "hard_sigmoid6": ("F.hardsigmoid", lambda t, p: F.hardsigmoid(t)),
-        "hard_swish": ("F.hardswish", lambda t, p: F.hardswish(t)),
-        "hard_tanh": ("F.hardtanh", lambda t, p: F.hardtanh(t)),
-        "softsign": ("F.softsign", lambda t, p: F.softsign(t)),
-        "sigmoid": ("torch.sigmoid", lambda t, p: torch.sigmoid(t)),
-        "log_sigmoid": ("F.logsigmoid", lambda t, p: F.logsigmoid(t)),
-        "tanh": ("torch.tanh", lambda t, p: torch.tanh(t)),
-        "elu": ("F.elu", lambda t, p: F.elu(t, float(p[0]))),
-        "selu": ("F.selu", lambda t, p: F.selu(t)),
-        "celu": ("F.celu", lambda t, p: F.celu(t, float(p[0]))),
-        "softplus": ("F.softplus", lambda t, p: F.softplus(t)),
-        "silu": ("F.silu", lambda t, p: F.silu(t)),
-        "mish": ("F.mish", lambda t, p: F.mish(t)),
-        "gelu": ("F.gelu", lambda t, p: F.gelu(t)),
-        "gelu_tanh": ("F.gelu(approximate='tanh')", lambda t, p: F.gelu(t, approximate="tanh")),
-        "softmax": ("torch.softmax(dim=-1)", lambda t, p: torch.softmax(t, -1)),
-        "log_softmax": ("torch.log_softmax(dim=-1)", lambda t, p: torch.log_softmax(t, -1)),
-    }
-    if act.name not in calls:
+    entry = torch_table(torch).get(act.name)
+    if entry is None:
         return []
-    label, fn = calls[act.name]
-    return [Peer(f"PyTorch {torch.__version__.split('+')[0]}", label, fn, "torch")]
+    label, fn = entry[1]
+
+    def call(t: Any, p: tuple) -> Any:
+        return fn(t, torch_params(torch, t, p))
+
+    return [Peer(f"PyTorch {torch.__version__.split('+')[0]}", label, call, "torch")]
 
 
 def jax_peers(act: Activation) -> list[Peer]:
+    """JAX's call from the benchmark's table (``benchmarks.peers.JAX_CALLS``), jitted with the
+    parameters as arrays of the input's dtype."""
     try:
         import jax
         import jax.numpy as jnp
     except ImportError:
         return []
+    from benchmarks.peers import JAX_CALLS
+
     jax.config.update("jax_enable_x64", True)  # float64 peers are float64 (JAX computes float32 otherwise)
-    nn = jax.nn
-    calls: dict[str, tuple[str, Callable[[Any, tuple], Any]]] = {
-        "relu": ("jax.nn.relu", lambda t, p: nn.relu(t)),
-        "relu6": ("jax.nn.relu6", lambda t, p: nn.relu6(t)),
-        "leaky_relu": ("jax.nn.leaky_relu", lambda t, p: nn.leaky_relu(t, p[0])),
-        "hard_sigmoid6": ("jax.nn.hard_sigmoid", lambda t, p: nn.hard_sigmoid(t)),
-        "hard_swish": ("jax.nn.hard_swish", lambda t, p: nn.hard_swish(t)),
-        "hard_tanh": ("jax.nn.hard_tanh", lambda t, p: nn.hard_tanh(t)),
-        "softsign": ("jax.nn.soft_sign", lambda t, p: nn.soft_sign(t)),
-        "sigmoid": ("jax.nn.sigmoid", lambda t, p: nn.sigmoid(t)),
-        "log_sigmoid": ("jax.nn.log_sigmoid", lambda t, p: nn.log_sigmoid(t)),
-        "tanh": ("jnp.tanh", lambda t, p: jnp.tanh(t)),
-        "elu": ("jax.nn.elu", lambda t, p: nn.elu(t, p[0])),
-        "selu": ("jax.nn.selu", lambda t, p: nn.selu(t)),
-        "celu": ("jax.nn.celu", lambda t, p: nn.celu(t, p[0])),
-        "softplus": ("jax.nn.softplus", lambda t, p: nn.softplus(t)),
-        "silu": ("jax.nn.silu", lambda t, p: nn.silu(t)),
-        "mish": ("jax.nn.mish", lambda t, p: nn.mish(t)),
-        "gelu": ("jax.nn.gelu(approximate=False)", lambda t, p: nn.gelu(t, approximate=False)),
-        "gelu_tanh": ("jax.nn.gelu(approximate=True)", lambda t, p: nn.gelu(t, approximate=True)),
-        "softmax": ("jax.nn.softmax", lambda t, p: nn.softmax(t, axis=-1)),
-        "log_softmax": ("jax.nn.log_softmax", lambda t, p: nn.log_softmax(t, axis=-1)),
-    }
-    if act.name not in calls:
+    if act.name not in JAX_CALLS:
         return []
-    label, fn = calls[act.name]
-    jitted = jax.jit(fn)  # one compiled program per dtype and shape: much faster to build than op-by-op dispatch
+    label, fn = JAX_CALLS[act.name]
+    # one compiled program per dtype and shape: much faster to build than op-by-op dispatch
+    jitted = jax.jit(lambda t, p: fn(jax, p)(t))
 
     def call(t: Any, p: tuple) -> Any:
         return jitted(t, tuple(jnp.asarray(v, dtype=t.dtype) for v in p)).block_until_ready()

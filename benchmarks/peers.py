@@ -303,8 +303,13 @@ def _setter(mod: Any, n: int) -> Callable[[], object]:
 # ---------------------------------------------------------------- PyTorch
 
 
-def _torch_table(torch: Any) -> dict[str, tuple[tuple[str, Callable] | None, tuple[str, Callable]]]:
-    """name -> ((impl with out=, call(t, o, ps)) or None, (allocating impl, call(t, ps)))."""
+def torch_table(torch: Any) -> dict[str, tuple[tuple[str, Callable] | None, tuple[str, Callable]]]:
+    """name -> ((impl with out=, call(t, o, ps)) or None, (allocating impl, call(t, ps))).
+
+    ``ps``: the parameters, then the first one again as a one-element tensor of ``t``'s
+    dtype (F.prelu's weight; see ``torch_params``).  The accuracy report uses the
+    allocating calls (``analysis/peers.py``).
+    """
     F = torch.nn.functional
     nn = torch._C._nn
     return {
@@ -393,16 +398,20 @@ def _torch_table(torch: Any) -> dict[str, tuple[tuple[str, Callable] | None, tup
     }
 
 
+def torch_params(torch: Any, t: Any, ps: tuple) -> tuple:
+    """``ps`` and, if any, the first parameter again as a one-element tensor (F.prelu's weight)."""
+    return (*ps, torch.tensor(ps[:1], dtype=t.dtype)) if ps else ps
+
+
 def _torch_peers(torch: Any, name: str, dtype: str, threads: int) -> list[Peer]:
-    entry = _torch_table(torch).get(name)
+    entry = torch_table(torch).get(name)
     if entry is None:
         return []
     with_out, alloc = entry
 
     def make(x: np.ndarray, ps: tuple, y: np.ndarray | None) -> Callable[[], object]:
         t = torch.from_numpy(x)  # a view: no copy, same memory as fastact reads
-        if ps:  # also the first parameter as a one-element tensor (F.prelu's weight), outside the timing
-            ps = (*ps, torch.tensor(ps[:1], dtype=t.dtype))
+        ps = torch_params(torch, t, ps)  # outside the timing
         if y is None or with_out is None:
             f = alloc[1]
             return lambda: f(t, ps)
@@ -420,7 +429,8 @@ def _torch_peers(torch: Any, name: str, dtype: str, threads: int) -> list[Peer]:
 
 # ---------------------------------------------------------------- JAX
 
-_JAX = {
+# name -> (impl, fn(jax, params) -> function of x); also the accuracy report's JAX calls
+JAX_CALLS = {
     "relu": ("jax.nn.relu", lambda jax, p: jax.nn.relu),
     "relu6": ("jax.nn.relu6", lambda jax, p: jax.nn.relu6),
     "leaky_relu": ("jax.nn.leaky_relu(x, a)", lambda jax, p: lambda x: jax.nn.leaky_relu(x, p[0])),
@@ -448,7 +458,7 @@ _JAX = {
 
 
 def _jax_peers(jax: Any, name: str, dtype: str, threads: int) -> list[Peer]:
-    entry = _JAX.get(name)
+    entry = JAX_CALLS.get(name)
     if entry is None:
         return []
     impl, fn = entry
