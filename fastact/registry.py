@@ -687,6 +687,31 @@ def _wide(name: str) -> dict[str, Kernel]:
     }
 
 
+def _slope_grads(of: str, slope: str, note: str, special: str) -> tuple[Derivative, Derivative]:
+    """d/dx and d/d``slope`` of ``of`` = x if x > 0 else slope * x (leaky_relu, prelu: one kernel each)."""
+    return (
+        _grad(
+            of,
+            f"1 if x > 0 else {slope}  (the {slope.split('_')[-1]} at 0)",
+            native(dpw.leaky_relu),
+            lambda mp, x, a: mp.mpf(1) if x > 0 else a,
+            oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a) + 0 * x,
+            special=_PW.format(of),
+            max_ulp=EXACT_ULP,
+        ),
+        _grad(
+            of,
+            "0 if x > 0 else x" + note,
+            native(dpw.leaky_relu_slope),
+            lambda mp, x, a: mp.mpf(0) if x > 0 else x,
+            oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, x),
+            wrt=slope,
+            special=special,
+            max_ulp=EXACT_ULP,
+        ),
+    )
+
+
 _PW = "PyTorch's convention at the kinks (autograd of F.{}); NaN -> NaN (PyTorch gives a branch's value)"
 _LIMITS = "limits at +-inf (PyTorch gives NaN there); NaN -> NaN"
 
@@ -709,43 +734,12 @@ DERIVATIVES: tuple[Derivative, ...] = (
         special=_PW.format("relu6"),
         max_ulp=EXACT_ULP,
     ),
-    _grad(
-        "leaky_relu",
-        "1 if x > 0 else negative_slope  (the slope at 0)",
-        native(dpw.leaky_relu),
-        lambda mp, x, a: mp.mpf(1) if x > 0 else a,
-        oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a) + 0 * x,
-        special=_PW.format("leaky_relu"),
-        max_ulp=EXACT_ULP,
-    ),
-    _grad(
-        "leaky_relu",
-        "0 if x > 0 else x",
-        native(dpw.leaky_relu_slope),
-        lambda mp, x, a: mp.mpf(0) if x > 0 else x,
-        oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, x),
-        wrt="negative_slope",
-        special="-0.0 -> -0.0, -inf -> -inf; NaN -> NaN",
-        max_ulp=EXACT_ULP,
-    ),
-    _grad(
+    *_slope_grads("leaky_relu", "negative_slope", "", "-0.0 -> -0.0, -inf -> -inf; NaN -> NaN"),
+    *_slope_grads(
         "prelu",
-        "1 if x > 0 else weight  (the weight at 0)",
-        native(dpw.leaky_relu),
-        lambda mp, x, a: mp.mpf(1) if x > 0 else a,
-        oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a) + 0 * x,
-        special=_PW.format("prelu"),
-        max_ulp=EXACT_ULP,
-    ),
-    _grad(
-        "prelu",
-        "0 if x > 0 else x  (sum it over the broadcast axes for a per-channel weight's gradient)",
-        native(dpw.leaky_relu_slope),
-        lambda mp, x, a: mp.mpf(0) if x > 0 else x,
-        oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, x),
-        wrt="weight",
-        special="-0.0 -> -0.0 (as PyTorch), -inf -> -inf; NaN -> NaN",
-        max_ulp=EXACT_ULP,
+        "weight",
+        "  (sum it over the broadcast axes for a per-channel weight's gradient)",
+        "-0.0 -> -0.0 (as PyTorch), -inf -> -inf; NaN -> NaN",
     ),
     _grad(
         "hard_sigmoid",
