@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from .._numba import fma, jit
 from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_N, ERFCX_W
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
-from ..kernels.exp import exp_dd, exp_n, exp_split_f64, exp_w, expm1_f64, expm1_w
+from ..kernels.exp import LN2_TIMES_1000, exp_dd, exp_n, exp_split_f64, exp_w, expm1_f64, expm1_w, shifted_arg
 from ..kernels.poly import horner
 from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _split, gelu_sigmoid_arg
 
@@ -37,7 +37,6 @@ _kernel = jit(inline="always")  # inlined into the loop by numba (see ``smooth``
 
 _INV_SQRT2 = 0.7071067811865476
 _INV_SQRT2PI_HI, _INV_SQRT2PI_LO = 0.3989422804014327, -2.4923272022777433e-17  # 1/sqrt(2 pi)
-_L1000_HI, _L1000_LO = 693.1471805599454, -4.5199270178446646e-14  # 1000 ln 2
 _TWO_M1000 = 2.0**-1000
 _SELU_AS_HI, _SELU_AS_LO = 1.7580993408473768, 1.41535193800845e-17  # scale * alpha
 _SELU_SCALE_HI = _split("1.0507009873554804934193349852946")[0]
@@ -195,9 +194,7 @@ def _family(exp_t, expm1, precise: bool):
             # back in the last step
             tail = x < -37.0
             sq_hi, sq_lo = two_prod(x, x)
-            a_hi, a_lo = two_sum(-0.5 * sq_hi, _L1000_HI if tail else 0.0)
-            a_lo = a_lo - 0.5 * sq_lo + (_L1000_LO if tail else 0.0)
-            big_e = exp_dd(a_hi, a_lo)
+            big_e = exp_dd(*shifted_arg(-0.5 * sq_hi, -0.5 * sq_lo, tail, LN2_TIMES_1000))
             half_c = 0.5 * horner(ERFCX_F64, t) / (1.0 + 2.0 * z)
             xp_hi, xp_lo = two_prod(x, _INV_SQRT2PI_HI)
             xp = xp_hi + fma(x, _INV_SQRT2PI_LO, xp_lo)

@@ -26,7 +26,18 @@ from types import SimpleNamespace
 from .._numba import bits_f64, f64_bits, fma, jit
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
 from ..kernels.erf import erfc_half_pair, erfc_pos_w
-from ..kernels.exp import exp_dd, exp_pair_f64, exp_split_f64, exp_w, expm1_f64, expm1_w
+from ..kernels.exp import (
+    LN2_TIMES_200,
+    LN2_TIMES_1000,
+    exp_dd,
+    exp_pair_f64,
+    exp_split_f64,
+    exp_w,
+    expm1_f64,
+    expm1_w,
+    shifted_arg,
+    unshift,
+)
 from ..kernels.log import log1p_f64, log1p_w
 
 _SIGN = -0x8000000000000000  # the float64 sign bit as int64
@@ -36,10 +47,8 @@ GELU_TANH_C = 0.7978845608028654  # sqrt(2/pi)
 GELU_TANH_A = 0.044715
 GELU_SIGMOID_K = 1.702
 _INV_SQRT2 = 0.7071067811865476
-_L1000_HI, _L1000_LO = 693.1471805599454, -4.5199270178446646e-14  # 1000 ln 2
 _TWO_M1000 = 2.0**-1000
 _TWO_P1000 = 2.0**1000
-_L200_HI, _L200_LO = 138.62943611198907, -3.3555121496085278e-15  # 200 ln 2
 _TWO_M200 = 2.0**-200
 _TWO_P200 = 2.0**200
 
@@ -197,9 +206,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
             # E = exp(-x^2/2), erfc and Phi are double-doubles: only the last addition rounds
             tail = x < -30.0
             sq_hi, sq_lo = two_prod(x, x)
-            a_hi, a_lo = two_sum(-0.5 * sq_hi, _L1000_HI if tail else 0.0)
-            a_lo = a_lo - 0.5 * sq_lo + (_L1000_LO if tail else 0.0)
-            e_hi, e_lo = exp_pair_f64(a_hi, a_lo)
+            e_hi, e_lo = exp_pair_f64(*shifted_arg(-0.5 * sq_hi, -0.5 * sq_lo, tail, LN2_TIMES_1000))
             c_hi, c_lo = erfc_half_pair(abs(x), e_hi, e_lo)
             neg = x < 0.0
             h = 0.5 * c_hi
@@ -208,9 +215,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
             phi_lo = 0.5 * c_lo if neg else ((1.0 - s) - h) - 0.5 * c_lo
             p_hi, p_lo = two_prod(x, phi_hi)
             p_lo = fma(x, phi_lo, p_lo)
-            y1 = p_hi * _TWO_M1000
-            small = y1 + ((p_hi - y1 * _TWO_P1000) + p_lo) * _TWO_M1000
-            y = small if tail else p_hi + p_lo
+            y = unshift(p_hi, p_lo, _TWO_P1000, _TWO_M1000) if tail else p_hi + p_lo
             y = p_hi if abs(p_hi) == math.inf else y
             y = -0.0 if x < -40.0 else y  # x Phi(x) rounds to -0.0 from about -38.6
         else:
@@ -280,9 +285,8 @@ def _family(exp_t, expm1, log1p, precise: bool):
             # cost hundreds of subnormal ulps: compute u 2^200 (n/d ~ u there, so the quotient
             # scales with it) and scale back in the last step
             tail = x < -700.0
-            a_hi, a_lo = two_sum(-abs(x), _L200_HI if tail else 0.0)
             # u as a double-double: mish ~ x u for x << 0, so u's own error would pass whole
-            u, u_lo = exp_pair_f64(a_hi, a_lo + (_L200_LO if tail else 0.0))
+            u, u_lo = exp_pair_f64(*shifted_arg(-abs(x), 0.0, tail, LN2_TIMES_200))
             u2_hi, u2_lo = two_prod(u, u)
             pn_hi, pn_lo = two_sum(1.0, 2.0 * u)
             pn_lo = fma(2.0, u_lo, pn_lo)
@@ -301,8 +305,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
             q_lo = (fma(-q, d_hi, n_hi) + n_lo - q * d_lo) / d_hi
             p_hi, p_lo = two_prod(x, q)
             p_lo = fma(x, q_lo, p_lo)
-            y1 = p_hi * _TWO_M200  # the tail's result rounds once, in the last addition
-            y = y1 + ((p_hi - y1 * _TWO_P200) + p_lo) * _TWO_M200 if tail else p_hi + p_lo
+            y = unshift(p_hi, p_lo, _TWO_P200, _TWO_M200) if tail else p_hi + p_lo
             y = p_hi if (abs(p_hi) == math.inf) | (q == 0.0) else y  # x = +inf; q = 0 keeps -0.0
             y = -0.0 if x < -760.0 else y  # x e^x rounds to -0.0 from about -752
         else:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._numba import bits_f64, f64_bits, fma, jit, pow2_f32, pow2_pair_f32
 from .coefficients import EXP_DF32, EXP_F32, EXP_F64, EXP_N, EXP_W, EXPM1_F64, EXPM1_W
+from .dd import two_sum
 from .poly import horner
 
 _F32 = np.float32
@@ -192,6 +193,28 @@ def exp_pair_f64(hi, lo):
     e_hi, e_lo, ni = _exp_pair_reduced(h, lo)
     s = bits_f64((ni + 1023) << 52)
     return e_hi * s, e_lo * s
+
+
+# k ln2 as double-doubles.  Raising exp's argument by k ln2 gives e^t 2^k, a normal number
+# where e^t would be subnormal; the caller carries that through its products and scales
+# its result back by 2^-k in the last step (``unshift``), so the result rounds once.
+LN2_TIMES_200 = (138.62943611198907, -3.3555121496085278e-15)
+LN2_TIMES_1000 = (693.1471805599454, -4.5199270178446646e-14)
+
+
+@jit
+def shifted_arg(hi, lo, shift, k_ln2):
+    """(hi + lo) + k ln2 if ``shift`` else hi + lo, as a double-double (k_ln2: ``LN2_TIMES_*``)."""
+    a_hi, a_lo = two_sum(hi, k_ln2[0] if shift else 0.0)
+    return a_hi, (a_lo + lo) + (k_ln2[1] if shift else 0.0)
+
+
+@jit
+def unshift(hi, lo, up, down):
+    """(hi + lo) 2^-k rounded once, for a normalised pair; up = 2^k, down = 2^-k: hi's scaled
+    value plus what scaling it lost (exact) and lo, in one final addition."""
+    y1 = hi * down
+    return y1 + ((hi - y1 * up) + lo) * down
 
 
 @jit
