@@ -19,7 +19,7 @@ import numpy as np
 
 from .._numba import f32_to_half, fma, jit
 from ..kernels.dd import dd32_to_half
-from ..kernels.exp import exp_parts_f32
+from ..kernels.exp import exp_parts_f32, exp_parts_lo_f32
 from ..kernels.log import log1p_dd_f32
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see smooth.py)
@@ -32,16 +32,18 @@ _TWO64 = _F(2.0**64)
 _SIG_LOW = _F(-103.6)  # keeps n = round(-|x| log2 e) >= -149, so 2^n is a float32
 _SIG_ZERO = _F(-103.97208)  # ln(2^-150): sigmoid rounds to 0 below (no float32 sits on the tie)
 _SMALL = _F(0.0625)
+_NO_LO = _F(-0.0)  # x + -0.0 = x for every x: LLVM drops the addition
 _S3 = _F(-1.0 / 48.0)  # sigmoid(x) = 1/2 + x/4 - x^3/48 + x^5/480 - 17 x^7/80640 + ...
 _S5 = _F(1.0 / 480.0)
 _S7 = _F(-17.0 / 80640.0)
 
 
 @_kernel
-def _one_plus_e(x, low):
-    """(e_hi, e_lo, s64, d_hi, d_lo): e = exp(-|x|) = 2^n (E_hi + E_lo) with -|x| clamped at
-    ``low``, s64 = 2^(n + 64), and D = 1 + e as D_hi + D_lo (both parts exact FMAs)."""
-    e_hi, e_lo, s64 = exp_parts_f32(max(-abs(x), low))
+def _one_plus_e(x, low, lo=_NO_LO):
+    """(e_hi, e_lo, s64, d_hi, d_lo): e = exp(-|x| + lo) = 2^n (E_hi + E_lo) with -|x| clamped
+    at ``low``, s64 = 2^(n + 64), and D = 1 + e as D_hi + D_lo (both parts exact FMAs).
+    ``lo``: the low part of -|t| when the argument is a pair x + t_lo (-0.0: none; it folds)."""
+    e_hi, e_lo, s64 = exp_parts_lo_f32(max(-abs(x), low), lo)
     s = s64 * _P64  # 2^n, exact down to 2^-149
     d_hi = fma(s, e_hi, _ONE)
     d_lo = fma(s, e_lo, fma(s, e_hi, _ONE - d_hi))  # the inner FMA is exact: d_hi's rounding error
@@ -76,15 +78,16 @@ def sigmoid_f32(x):
 
 
 @_kernel
-def silu_f32(x):
-    """x * sigmoid(x) = x N / (1 + e) in float32 arithmetic, measured max 0.79 ULP.
+def _x_sigmoid_f32(x, t, t_lo, low):
+    """x * sigmoid(t + t_lo) = x N / (1 + e), N = 1 (t >= 0) or e (t < 0), e = exp(-|t + t_lo|),
+    -|t| clamped at ``low``; float32 arithmetic, before the caller's tail selects.
 
-    As sigmoid, but the numerator x N (N = 1 or E) is formed as a pair beside 1 + e and
-    divided once (q0 = x N (1/D_hi), corrected by its remainder): the float32 sum of
-    the sigmoid's pair times x would round twice.  silu(-inf) = -0.0.
+    As sigmoid, but the numerator x N is formed as a pair beside 1 + e and divided once
+    (q0 = x N (1/D_hi), corrected by its remainder): the float32 sum of the sigmoid's pair
+    times x would round twice.
     """
-    e_hi, e_lo, s64, d_hi, d_lo = _one_plus_e(x, _LOW)
-    neg = x < _ZERO
+    neg = t < _ZERO
+    e_hi, e_lo, s64, d_hi, d_lo = _one_plus_e(t, low, t_lo if neg else -t_lo)
     p = x * e_hi
     n_hi = p if neg else x
     n_lo = fma(x, e_lo, fma(x, e_hi, -p)) if neg else _ZERO
@@ -93,8 +96,33 @@ def silu_f32(x):
     rho = fma(-q0, d_lo, fma(-q0, d_hi, n_hi) + n_lo)
     y = fma(rho, inv, q0)
     y = q0 if (abs(q0) == math.inf) | (q0 == _ZERO) else y  # x = +inf, or x = +-0 (keeps the sign)
-    y = ((y * s64) * _P64) if neg else y  # 2^(n + 64) then 2^-64: x 2^n may be below 2^-149
+    return ((y * s64) * _P64) if neg else y  # 2^(n + 64) then 2^-64: x 2^n may be below 2^-149
+
+
+@_kernel
+def silu_f32(x):
+    """x * sigmoid(x) in float32 arithmetic (``_x_sigmoid_f32``), measured max 0.79 ULP;
+    silu(-inf) = -0.0."""
+    y = _x_sigmoid_f32(x, x, _NO_LO, _LOW)
     return -_ZERO if x < _LOW else y  # x e^x rounds to -0.0 below -110 (and at -inf)
+
+
+_GS_HI = _F(1.702)
+_GS_LO = _F(1.702 - float(_GS_HI))  # 1.702 = hi + lo to ~2^-48
+_GS_LOW = _F(-65.0)  # x e^(1.702 x) rounds to -0.0 below (|x| e^-110.6 < 2^-150)
+_GS_HIGH = _F(20.0)  # and to x above (e^-34 < 2^-49)
+
+
+@_kernel
+def gelu_sigmoid_f32(x):
+    """x * sigmoid(1.702 x) in float32 arithmetic: t = 1.702 x as a float32 pair (its
+    rounding would be amplified |t|-fold in the negative tail), then ``_x_sigmoid_f32``.
+    -inf -> -0.0, +inf -> +inf."""
+    t = _GS_HI * x
+    t_lo = fma(_GS_HI, x, -t) + _GS_LO * x
+    y = _x_sigmoid_f32(x, t, t_lo, _LOW)
+    y = x if x > _GS_HIGH else y
+    return -_ZERO if x < _GS_LOW else y
 
 
 @_kernel

@@ -57,11 +57,12 @@ def exp_f32(t):
 
 
 @jit
-def exp_parts_f32(t):
-    """(e_hi, e_lo, s64) with e^t = (e_hi + e_lo) 2^n, s64 = 2^(n + 64); float32 arithmetic.
+def exp_parts_lo_f32(t, tl):
+    """(e_hi, e_lo, s64) with e^(t + tl) = (e_hi + e_lo) 2^n, s64 = 2^(n + 64); float32 arithmetic.
 
-    For t in [-160 ln2, 0] (callers clamp).  exp(r) = (1 + r) + r^2 P(r) with 1 + r split
-    exactly and r's own rounding error kept (e^(r + rl) = e^r (1 + rl)), so only the
+    For t in [-160 ln2, 0] (callers clamp) and |tl| <= ulp(t): the low part of an argument
+    carried as a pair (e^(t + tl) = e^t (1 + tl)).  exp(r) = (1 + r) + r^2 P(r) with 1 + r
+    split exactly and r's own rounding error kept (e^(r + rl) = e^r (1 + rl)), so only the
     small term r^2 P (< 0.07) rounds: measured max relative error 2^-26.5 (3e6 samples).  2^n is passed as
     2^(n + 64), a normal float32, so callers can scale results that end below 2^-126 in
     an exact step and a rounding one.  Estrin's scheme: loops using this are limited by
@@ -71,7 +72,7 @@ def exp_parts_f32(t):
     n = k - _MAGIC_F
     r1 = fma(-n, _LN2_HI_F, t)  # exact
     r = fma(-n, _LN2_LO_F, r1)
-    rl = fma(-n, _LN2_LO_F, r1 - r)  # what rounding r lost
+    rl = fma(-n, _LN2_LO_F, r1 - r) + tl  # what rounding r lost, and the argument's low part
     r2 = r * r
     p = fma(fma(fma(_D7, r, _D6), r, _D5), r2 * r, fma(fma(_D4, r, _D3), r, _D2))
     one = _F32(1.0)
@@ -81,6 +82,13 @@ def exp_parts_f32(t):
     e_hi = e1 + tail
     e_lo = fma(rl, e_hi, (((e1 - e_hi) + tail) + e1_lo))
     return e_hi, e_lo, pow2_f32(k, _MAGIC_F, 64, -126)
+
+
+@jit
+def exp_parts_f32(t):
+    """``exp_parts_lo_f32(t, -0.0)``: adding -0.0 folds away at compile time (x + -0.0 = x
+    for every x, signed zeros included), so this costs nothing over a separate copy."""
+    return exp_parts_lo_f32(t, _F32(-0.0))
 
 
 @jit
