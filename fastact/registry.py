@@ -471,7 +471,7 @@ ACTIVATIONS += (
     Activation(
         name="gelu_sigmoid",
         formula="x * sigmoid(1.702 x)",
-        kernels=with_f32(smooth_kernels("gelu_sigmoid"), smooth_f32.gelu_sigmoid_f32),
+        kernels=with_f32(smooth_kernels("gelu_sigmoid"), smooth_f32.gelu_sigmoid_f32, smooth_f32.gelu_sigmoid_f16),
         reference=lambda mp, x: x * _sig(mp, mp.mpf("1.702") * x),
         oracle=lambda np, sp, x: x * sp.expit(1.702 * x),
         approximates="gelu",

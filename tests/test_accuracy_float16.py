@@ -6,6 +6,7 @@ The reference is the registry's mpmath definition, rounded once to float16
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 from conftest import ELEMENTWISE, all_float16, ufunc
@@ -21,7 +22,8 @@ def test_float16_exhaustive_correctly_rounded(act, params):
     ps = [np.float16(p) for p in params]
     got = ufunc(act)(x, *ps)
     assert got.dtype == np.float16
-    want = round_exact(mp_values(act, x, *[np.float64(p) for p in ps]), np.float16)
+    exact = mp_values(act, x, *[np.float64(p) for p in ps])
+    want = round_exact(exact, np.float16)
     nan = np.isnan(want)
     assert np.array_equal(np.isnan(got), nan), f"{act.name}: NaN where the reference is not, or vice versa"
     bad = np.flatnonzero(~nan & (got != want))
@@ -29,3 +31,12 @@ def test_float16_exhaustive_correctly_rounded(act, params):
         f"{act.name}{params}: {bad.size} of 65536 float16 inputs not correctly rounded, e.g. "
         + ", ".join(f"x={x[i]!r}: got {got[i]!r} want {want[i]!r}" for i in bad[:5])
     )
+    # a nonzero exact value that rounds to zero rounds to the zero of its sign, in float16 and in
+    # float32 (on the same finite inputs; +-inf follow the documented rules): x e^x in the tails,
+    # log_sigmoid's -log1p(e^-x) for large x
+    nonzero = np.array([bool(v != 0) and not mpmath.isnan(v) for v in exact])
+    negative = np.array([bool(v < 0) for v in exact])
+    got32 = ufunc(act)(x.astype(np.float32), *[np.float32(p) for p in ps])
+    for name, y in (("float16", got), ("float32", got32)):
+        wrong = np.flatnonzero(np.isfinite(x) & nonzero & (y == 0) & (np.signbit(y) != negative))
+        assert wrong.size == 0, f"{act.name}{params} {name}: zero of the wrong sign at x = {x[wrong[:5]]}"

@@ -246,7 +246,8 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def log_sigmoid(x):
-        return 0.0 - (max(-x, 0.0) + log1p(exp_t(-abs(x), 0.0)))
+        # -0.0 where the (negative) value rounds to zero; log_sigmoid(+inf) = +0.0
+        return 0.0 if x == math.inf else -(max(-x, 0.0) + log1p(exp_t(-abs(x), 0.0)))
 
     @_kernel
     def elu(x, alpha):

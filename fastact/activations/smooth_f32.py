@@ -51,14 +51,14 @@ def _one_plus_e(x, low, lo=_NO_LO):
 
 
 @_kernel
-def _sigmoid_q(x, low):
+def _sigmoid_q(x, low, lo=_NO_LO):
     """(q0, rho, inv, s): sigmoid(x) = (q0 + rho inv) 2^n to ~2^-26, s = 2^(n + 64) (n = 0 for x >= 0).
 
     e = exp(-|x|) = 2^n (E_hi + E_lo) with -|x| clamped at ``low``; D = 1 + e as
     D_hi + D_lo (both parts exact FMAs); Q = N / D with N = 1 (x >= 0) or E (x < 0), one
     division (inv = 1/D_hi) and one residual correction rho inv.
     """
-    e_hi, e_lo, s64, d_hi, d_lo = _one_plus_e(x, low)
+    e_hi, e_lo, s64, d_hi, d_lo = _one_plus_e(x, low, lo)  # lo: as in _one_plus_e
     neg = x < _ZERO
     n_hi = e_hi if neg else _ONE
     n_lo = e_lo if neg else _ZERO
@@ -150,8 +150,9 @@ def softplus_f32(x):
 
 @_kernel
 def log_sigmoid_f32(x):
-    """-softplus(-x) = min(x, 0) - log1p(exp(-|x|)); log_sigmoid(+inf) = +0.0."""
-    return _ZERO - softplus_f32(-x)
+    """-softplus(-x) = min(x, 0) - log1p(exp(-|x|)); -0.0 where the negative value rounds to
+    zero (x > 103.97), log_sigmoid(+inf) = +0.0."""
+    return _ZERO if x == math.inf else -softplus_f32(-x)
 
 
 @_kernel
@@ -163,21 +164,22 @@ def softplus_f16(x):
 
 @_kernel
 def log_sigmoid_f16(x):
-    """float16 -softplus(-x), rounded once (float16 bits); log_sigmoid(+inf) = +0.0."""
+    """float16 -softplus(-x), rounded once (float16 bits); -0.0 where the negative value
+    rounds to zero, log_sigmoid(+inf) = +0.0."""
     y, lo = _softplus_pair(-x)[:2]
-    return dd32_to_half(_ZERO - y, _ZERO - lo)
+    return f32_to_half(_ZERO) if x == math.inf else dd32_to_half(-y, -lo)
 
 
 @_kernel
-def _near_zero(x, hi, lo):
-    """sigmoid as a double-float, from the odd series where |x| < 1/16.
+def _near_zero(x, hi, lo, x_lo=_NO_LO):
+    """sigmoid(x + x_lo) as a double-float, from the odd series where |x| < 1/16.
 
     There expm1(r)'s rounding (~2^-35 relative) is too coarse for float16: sigmoid(x)
     lies within x^3/48 of 1/2 + x/4, which is a float16 rounding midpoint for some x.
     """
     x2 = x * x
     t_hi = _F(0.5) + _F(0.25) * x
-    t_lo = (_F(0.5) - t_hi) + _F(0.25) * x + x * x2 * fma(fma(x2, _S7, _S5), x2, _S3)
+    t_lo = (_F(0.5) - t_hi) + _F(0.25) * x + _F(0.25) * x_lo + x * x2 * fma(fma(x2, _S7, _S5), x2, _S3)
     small = abs(x) < _SMALL
     return (t_hi if small else hi), (t_lo if small else lo)
 
@@ -192,13 +194,28 @@ def sigmoid_f16(x):
 
 
 @_kernel
-def silu_f16(x):
-    """float16 silu from the float32 kernel's unrounded double-float value (float16 bits)."""
-    q_hi, rho, inv, s64 = _sigmoid_q(x, _LOW)
+def _x_sigmoid_f16(x, t, t_lo, cut):
+    """float16 bits of x sigmoid(t + t_lo): the float32 kernel's double-float sigmoid times x
+    as an exact product, rounded once; -0.0 below ``cut`` (and at -inf), and a product that
+    underflows to zero keeps x's sign."""
+    q_hi, rho, inv, s64 = _sigmoid_q(t, _LOW, t_lo if t < _ZERO else -t_lo)
     s = s64 * _P64
-    q_hi, q_lo = _near_zero(x, q_hi * s, (rho * inv) * s)
+    q_hi, q_lo = _near_zero(t, q_hi * s, (rho * inv) * s, t_lo)
     p = x * q_hi
     pl = fma(x, q_hi, -p) + x * q_lo
     h = dd32_to_half(p, pl)
-    h = f32_to_half(p) if (abs(p) == math.inf) | (x == _ZERO) else h
-    return f32_to_half(-_ZERO) if x < _LOW else h
+    h = f32_to_half(p) if (abs(p) == math.inf) | (p == _ZERO) else h  # p = x * 0 keeps x's sign
+    return f32_to_half(-_ZERO) if x < cut else h
+
+
+@_kernel
+def gelu_sigmoid_f16(x):
+    """float16 x sigmoid(1.702 x), t = 1.702 x as a float32 pair (float16 bits)."""
+    t = _GS_HI * x
+    return _x_sigmoid_f16(x, t, fma(_GS_HI, x, -t) + _GS_LO * x, _GS_LOW)
+
+
+@_kernel
+def silu_f16(x):
+    """float16 silu from the float32 kernel's unrounded double-float value (float16 bits)."""
+    return _x_sigmoid_f16(x, x, _NO_LO, _LOW)
