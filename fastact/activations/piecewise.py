@@ -104,18 +104,24 @@ def _shift_div_f32(x, c, d, inv):
 
 
 @jit
+def _clip_shift_div_pair(x, c, d, inv):
+    """clip((x + c)/d, 0, 1) as the float32 pair of ``_shift_div_f32`` ((0, 0) and (1, 0) outside)."""
+    q, t = _shift_div_f32(x, c, d, inv)
+    out = (x <= -c) | (x >= c)
+    return (_F(0.0) if x <= -c else (_F(1.0) if x >= c else q)), (_F(0.0) if out else t)
+
+
+@jit
 def _clip_shift_div_f32(x, c, d, inv):
     """clip((x + c)/d, 0, 1), float32, correctly rounded (1.3-2x the float64 kernel's speed)."""
-    q, t = _shift_div_f32(x, c, d, inv)
-    return _F(0.0) if x <= -c else (_F(1.0) if x >= c else q + t)
+    hi, lo = _clip_shift_div_pair(x, c, d, inv)
+    return hi + lo
 
 
 @jit
 def _clip_shift_div_f16(x, c, d, inv):
     """clip((x + c)/d, 0, 1) as float16 bits, rounded once from the float32 pair."""
-    q, t = _shift_div_f32(x, c, d, inv)
-    out = (x <= -c) | (x >= c)
-    return dd32_to_half(_F(0.0) if x <= -c else (_F(1.0) if x >= c else q), _F(0.0) if out else t)
+    return dd32_to_half(*_clip_shift_div_pair(x, c, d, inv))
 
 
 @jit

@@ -21,6 +21,7 @@ from .._numba import f32_to_half, fma, jit
 from ..kernels.dd import dd32_to_half
 from ..kernels.exp import exp_parts_f32, exp_parts_lo_f32
 from ..kernels.log import log1p_dd_f32
+from .smooth import GELU_SIGMOID_K
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see smooth.py)
 _F = np.float32
@@ -107,19 +108,25 @@ def silu_f32(x):
     return -_ZERO if x < _LOW else y  # x e^x rounds to -0.0 below -110 (and at -inf)
 
 
-_GS_HI = _F(1.702)
-_GS_LO = _F(1.702 - float(_GS_HI))  # 1.702 = hi + lo to ~2^-48
+_GS_HI = _F(GELU_SIGMOID_K)
+_GS_LO = _F(GELU_SIGMOID_K - float(_GS_HI))  # 1.702 = hi + lo to ~2^-48
 _GS_LOW = _F(-65.0)  # x e^(1.702 x) rounds to -0.0 below (|x| e^-110.6 < 2^-150)
 _GS_HIGH = _F(20.0)  # and to x above (e^-34 < 2^-49)
 
 
 @_kernel
-def gelu_sigmoid_f32(x):
-    """x * sigmoid(1.702 x) in float32 arithmetic: t = 1.702 x as a float32 pair (its
-    rounding would be amplified |t|-fold in the negative tail), then ``_x_sigmoid_f32``.
-    -inf -> -0.0, +inf -> +inf."""
+def _gelu_sigmoid_arg_f32(x):
+    """t = 1.702 x as a float32 pair (t, t_lo): its rounding would be amplified |t|-fold in
+    the negative tail (``smooth.gelu_sigmoid_arg`` is the float64 form)."""
     t = _GS_HI * x
-    t_lo = fma(_GS_HI, x, -t) + _GS_LO * x
+    return t, fma(_GS_HI, x, -t) + _GS_LO * x
+
+
+@_kernel
+def gelu_sigmoid_f32(x):
+    """x * sigmoid(1.702 x) in float32 arithmetic: ``_x_sigmoid_f32`` of the pair 1.702 x.
+    -inf -> -0.0, +inf -> +inf."""
+    t, t_lo = _gelu_sigmoid_arg_f32(x)
     y = _x_sigmoid_f32(x, t, t_lo, _LOW)
     y = x if x > _GS_HIGH else y
     return -_ZERO if x < _GS_LOW else y
@@ -211,8 +218,8 @@ def _x_sigmoid_f16(x, t, t_lo, cut):
 @_kernel
 def gelu_sigmoid_f16(x):
     """float16 x sigmoid(1.702 x), t = 1.702 x as a float32 pair (float16 bits)."""
-    t = _GS_HI * x
-    return _x_sigmoid_f16(x, t, fma(_GS_HI, x, -t) + _GS_LO * x, _GS_LOW)
+    t, t_lo = _gelu_sigmoid_arg_f32(x)
+    return _x_sigmoid_f16(x, t, t_lo, _GS_LOW)
 
 
 @_kernel

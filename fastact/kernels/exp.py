@@ -126,13 +126,21 @@ def exp_f64(t):
 
 
 @jit
-def _reduce(t):
-    """n, r with t = n ln2 + r, |r| <= ln2/2 (t already clamped to [-1400, 710])."""
+def _reduce_lo(t):
+    """n, r, rl with t = n ln2 + r + rl, |r| <= ln2/2 (t already clamped to [-1400, 710]);
+    rl is what rounding r lost (callers that drop it pay nothing: LLVM removes it)."""
     k = fma(t, _LOG2E, _MAGIC)
     n = k - _MAGIC
     ni = f64_bits(k) - f64_bits(_MAGIC)
-    r = fma(-n, _LN2_HI, t)
-    r = fma(-n, _LN2_LO, r)
+    r1 = fma(-n, _LN2_HI, t)  # exact
+    r = fma(-n, _LN2_LO, r1)
+    return ni, r, fma(-n, _LN2_LO, r1 - r)
+
+
+@jit
+def _reduce(t):
+    """n, r with t = n ln2 + r, |r| <= ln2/2 (t already clamped to [-1400, 710])."""
+    ni, r, _ = _reduce_lo(t)
     return ni, r
 
 
@@ -239,18 +247,12 @@ def _expm1(t, coefs, precise):
     # result is exp's 2^n (expm1(r) + 1), scaled in two steps up to overflow.  Below -40
     # it rounds to -1.  Straight-line code with a final select, so loops vectorize.
     tc = min(max(t, -40.0), 710.0)
+    ni, r, rl = _reduce_lo(tc)  # rl: what rounding r lost, e^(r + rl) - 1 = em + rl e^r
     if precise:
-        k = fma(tc, _LOG2E, _MAGIC)
-        n = k - _MAGIC
-        ni = f64_bits(k) - f64_bits(_MAGIC)
-        r1 = fma(-n, _LN2_HI, tc)  # exact
-        r = fma(-n, _LN2_LO, r1)
-        rl = fma(-n, _LN2_LO, r1 - r)  # what rounding r lost: e^(r + rl) - 1 = em + rl e^r
         # r + (r^2/2 + r^3 P): the small terms summed first, so r is added last and rounds
         # once (float64 results: tanh 2.0 -> 1.46 ULP); the wide kernels need neither
         em = r + fma(horner(coefs, r) * r, r * r, fma(0.5 * r, r, rl))
     else:
-        ni, r = _reduce(tc)
         em = fma(horner(coefs, r) * r, r * r, fma(0.5 * r, r, r))
     s = bits_f64((min(ni, 64) + 1023) << 52)
     small = fma(s, em, s - 1.0)
