@@ -12,11 +12,19 @@ import argparse
 import os
 import sys
 
+from .atomic import OutputError, check_target
+
 DTYPES = ("float16", "bfloat16", "float32", "float64")
+COMMAND = "fastact report"  # names the output in its manifest: only its own earlier output is replaced
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", default="report", metavar="DIR", help="output directory (default: ./report)")
+    p.add_argument(
+        "--out",
+        default="report",
+        metavar="DIR",
+        help="output directory (default: ./report): new, empty, or an earlier report's; nothing else is touched",
+    )
     p.add_argument(
         "--functions", default="", metavar="a,b", help="comma-separated function names (default: all of them)"
     )
@@ -76,8 +84,7 @@ def check(args: argparse.Namespace) -> dict:
         raise ValueError(f"unknown dtype {bad[0]!r} in --dtypes (known: {', '.join(DTYPES)})")
     if args.exhaustive and "float32" not in dtypes:
         raise ValueError("--exhaustive sweeps float32: include float32 in --dtypes")
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise ValueError(f"--out {args.out!r} exists and is not a directory")
+    check_target(args.out, COMMAND)  # before any work: a user's files are never replaced
     return {
         "functions": list(dict.fromkeys(functions)),
         "dtypes": [d for d in DTYPES if d in dtypes],
@@ -97,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     from .report import generate
 
     cmd = "fastact report " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["report"] else "fastact report"
-    res = generate(args.out, command=cmd.strip(), **settings)
+    try:
+        res = generate(args.out, command=cmd.strip(), **settings)
+    except OutputError as e:
+        print(f"fastact report: error: {e}", file=sys.stderr)
+        return 2
     out = os.path.abspath(args.out)
     n, secs = len(res["plots"]), res["seconds"]["total"]
     print(f"wrote {out}/report.md, report.html, results.json and {n} plots in {secs:.0f} s")

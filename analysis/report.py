@@ -48,6 +48,7 @@ from fastact.registry import Activation, get
 
 from . import approximation, derivatives, exhaustive, plots, throughput, worked_example
 from .atomic import atomic_dir
+from .cli import COMMAND as REPORT_COMMAND
 from .formats import FORMATS, get_format
 from .oracle import hard_inputs, validate
 from .peers import peers_for
@@ -697,7 +698,7 @@ def generate(
 
     out = Path(out).absolute()
     acts = [get(n) for n in functions]
-    with atomic_dir(out, keep=("checkpoints",)) as tmp:
+    with atomic_dir(out, REPORT_COMMAND, reserve=("checkpoints",)) as tmp:
         res = measure_all(acts, dtypes, samples, float64_samples, oracle_points, run_exhaustive, out, tmp, log)
         res = {
             "schema": 1,

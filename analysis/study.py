@@ -34,6 +34,7 @@ import numpy as np
 from .atomic import atomic_dir
 from .circles import make_circles, split
 from .mlp import MLP, train
+from .study_cli import COMMAND as STUDY_COMMAND
 
 SIZES = (128, 32, 40)  # train, validation, test
 
@@ -380,8 +381,8 @@ def generate(out: Path | str, seeds: int = 20, with_torch: bool = True, log: Tex
         if log is not None:
             print(msg, file=log, flush=True)
 
-    res = measure(seeds, say, with_torch)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, STUDY_COMMAND) as tmp:
+        res = measure(seeds, say, with_torch)
         plots(res, tmp)
         md = markdown(res)
         (tmp / "study.md").write_text(md)

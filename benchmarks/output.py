@@ -43,6 +43,12 @@ CSV_FIELDS = [
 ]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; set back at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> None:
     """Call ``write(file)`` on a temporary file next to ``path``, then rename it to ``path``."""
     path = Path(path)
@@ -52,7 +58,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], object]) 
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are ordinary files
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

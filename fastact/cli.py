@@ -4,13 +4,16 @@
 which sit on top of fastact: their modules are imported only when the command runs, so
 ``fastact list`` never pays for SciPy, mpmath or matplotlib.  Each of those modules
 provides ``add_arguments(parser)`` (stdlib-only at import) and ``run(args) -> int``.
-Exit status 2 with a one-line message for bad arguments, as argparse does.
+Exit status 2 with a one-line message for bad arguments and unusable paths, as argparse
+does; 130 after Ctrl-C; 1 with a one-line message for any other error (``--debug`` or
+``FASTACT_DEBUG=1`` shows the traceback instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -62,7 +65,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="fastact", description="Activation functions as NumPy ufuncs.")
+    p.add_argument("--version", action="version", version=f"fastact {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     sub = p.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list", help="every function with its formula and loops")
     ls.add_argument("--markdown", action="store_true", help="print Markdown tables")
@@ -87,7 +94,29 @@ _TOP_COMMANDS = [
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    name = f"fastact {args.command}"
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted; nothing written, the earlier output is intact", file=sys.stderr)
+        return 130
+    except OSError as e:  # a path the command did not check itself
+        if _debug(args):
+            raise
+        where = f"{e.filename!r}: " if e.filename else ""
+        print(f"{name}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        if _debug(args):
+            raise
+        first = (str(e).strip().splitlines() or [""])[0]
+        hint = "run with fastact --debug or FASTACT_DEBUG=1 for the traceback"
+        print(f"{name}: error: {type(e).__name__}: {first} ({hint})", file=sys.stderr)
+        return 1
+
+
+def _debug(args: argparse.Namespace) -> bool:
+    return args.debug or os.environ.get("FASTACT_DEBUG", "").strip().lower() not in {"", "0", "off", "no", "false"}
 
 
 if __name__ == "__main__":
