@@ -27,11 +27,13 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 MANIFEST = ".fastact-output.json"
 _STAGING = ".fastact-staging-"
@@ -123,6 +125,39 @@ def _sigint_deferred() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+class _Interrupts:
+    """Ctrl-C during the run, remembered: Python delivers KeyboardInterrupt wherever the
+    main thread is, and where that is a garbage-collection callback or ``__del__`` (JAX and
+    matplotlib have them) it is printed and dropped, so the run would go on and commit.
+    Seen once, the commit refuses (and the dropped one is not printed as a traceback).  A
+    SIGINT that is ignored (a background job) stays so."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._previous = None
+        self._hook = sys.unraisablehook
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self._previous = signal.signal(signal.SIGINT, self._handler)
+                sys.unraisablehook = self._unraisable
+        return self
+
+    def _unraisable(self, u: Any) -> None:
+        if not (self.seen and issubclass(u.exc_type, KeyboardInterrupt)):
+            self._hook(u)
+
+    def _handler(self, signum: int, frame: object) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            sys.unraisablehook = self._hook
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -185,7 +220,10 @@ def atomic_dir(target: Path | str, command: str, reserve: tuple[str, ...] = ()) 
     except OSError as e:
         raise OutputError(f"cannot {'create' if created else 'write into'} {given!r}: {e.strerror}") from None
     try:
-        yield staging
+        with _Interrupts() as interrupts:
+            yield staging
+        if interrupts.seen:  # swallowed where it landed: still an interrupted run
+            raise KeyboardInterrupt
         _commit(staging, target, given, command, old, reserve)
         staging.rmdir()
     except BaseException:

@@ -239,3 +239,25 @@ def test_bench_files_follow_the_umask(umask, tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "b.json").stat().st_mode) == 0o666 & ~umask
+
+
+def test_ctrl_c_during_a_report_is_one_line_and_keeps_the_earlier_output(tmp_path):
+    """A real SIGINT, wherever it lands (mpmath, numba, matplotlib): exit 130, one line."""
+    import signal
+    import time
+
+    out = tmp_path / "r"
+    assert main([*COMMANDS["report"], "--out", str(out)]) == 0
+    before = snapshot(out)
+    # Python ignores SIGINT when started from a background job (as pytest may be): set its handler
+    code = "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    code += "from fastact.cli import main; sys.exit(main(sys.argv[1:]))"
+    argv = ["report", "--functions", "sigmoid,gelu", "--out", str(out)]
+    p = subprocess.Popen([sys.executable, "-c", code, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "fastact report: interrupted; nothing written, the earlier output is intact"
+    assert "Traceback" not in err
+    assert snapshot(out) == before
