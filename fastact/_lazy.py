@@ -16,8 +16,12 @@ def namespace(module: str, names: Collection[str], entry: Callable[[str], Any]) 
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         from . import build
 
-        uf = build.build(entry(name))
-        setattr(sys.modules[module], name, uf)
+        with build._lock:  # threads that first-touch a name together get one build, one object
+            mod = sys.modules[module]
+            uf = vars(mod).get(name)
+            if uf is None:
+                uf = build.build(entry(name))
+                setattr(mod, name, uf)
         return uf
 
     def dir_() -> list[str]:

@@ -19,7 +19,9 @@ import ctypes
 import os
 import platform
 import types as pytypes
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -320,19 +322,86 @@ def cache_enabled() -> bool:
     return os.environ.get("FASTACT_CACHE", "1").strip().lower() not in {"0", "off", "no", "false"}
 
 
+def compiler_lock() -> Any:
+    """numba's global compiler lock (``acquire``/``release``; re-entrant)."""
+    from numba.core.compiler_lock import global_compiler_lock
+
+    return global_compiler_lock
+
+
+def reset_compiler_lock() -> None:
+    """A fresh numba compiler lock, for a forked child (the parent's copy may be held)."""
+    import threading
+
+    compiler_lock()._lock = threading.RLock()
+
+
+class CacheWarning(UserWarning):
+    """fastact's on-disk cache of compiled loops could not be used as it is."""
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, CacheWarning, stacklevel=5)
+
+
+def _cache_files(pyfunc: Callable) -> list[Path]:
+    """The index and data files numba keeps for ``pyfunc``'s compiled loop."""
+    from numba.core.caching import FunctionCache
+
+    cf = FunctionCache(pyfunc)._cache_file
+    index = Path(cf._index_path)
+    return [index, *sorted(index.parent.glob(cf._data_name_pattern.replace("{number:d}", "*")))]
+
+
+def _compile(pyfunc: Callable, cache: bool) -> Any:
+    return numba.cfunc(LOOP_SIGNATURE, cache=cache, nopython=True, error_model="numpy")(pyfunc)
+
+
 def compile_loop(pyfunc: Callable, cache: bool) -> Any:
     """Compile a loop template clone to a C function, caching when possible.
 
-    When no cache location is writable (read-only install and no user cache
-    directory) numba refuses ``cache=True``; we then compile without a cache.
+    When no cache location is writable (read-only install and no user cache directory)
+    numba refuses ``cache=True``: we compile without a cache and say so once, since every
+    process then pays the compilation.  A cache file that can't be loaded (truncated,
+    empty, garbage) would fail the function on every run with a pickle error naming no
+    file: we delete that loop's cache files (numba's, for our own loop), compile anew,
+    which writes them again, and say once which file it was.
     """
-    if cache:
+    if not cache:
+        return _compile(pyfunc, False)
+    try:
+        return _compile(pyfunc, True)
+    except RuntimeError as exc:
+        if "no locator available" not in str(exc):
+            raise
+        _warn_once(
+            "no-locator",
+            "fastact: no writable directory for the cache of compiled loops (the package directory is read-only "
+            "and numba found no user cache directory), so every process compiles each function anew (about a "
+            "second each); set NUMBA_CACHE_DIR to a writable directory to keep them",
+        )
+        return _compile(pyfunc, False)
+    except Exception as exc:
+        files = [f for f in _cache_files(pyfunc) if f.exists()]
+        if not files:
+            raise
+        for f in files:
+            f.unlink(missing_ok=True)
         try:
-            return numba.cfunc(LOOP_SIGNATURE, cache=True, nopython=True, error_model="numpy")(pyfunc)
-        except RuntimeError as exc:  # "cannot cache function ...: no locator available"
-            if "cache" not in str(exc):
-                raise
-    return numba.cfunc(LOOP_SIGNATURE, nopython=True, error_model="numpy")(pyfunc)
+            cfunc = _compile(pyfunc, True)
+        except Exception:
+            raise exc from None
+        _warn_once(
+            str(files[0]),
+            f"fastact: a cached compiled loop could not be loaded ({type(exc).__name__}: {str(exc)[:80]}); "
+            f"compiled it again and replaced its cache files {', '.join(map(str, files))}",
+        )
+        return cfunc
 
 
 _KEEPALIVE: list[Any] = []  # loop tables, names and compiled loops live as long as the process
@@ -420,6 +489,16 @@ def check_internals() -> None:
         problems.append("numba.cfunc is missing")
     if not hasattr(cgutils, "get_or_insert_function"):
         problems.append("numba.core.cgutils.get_or_insert_function is missing")
+    if not hasattr(compiler_lock(), "_lock"):
+        problems.append("numba's global compiler lock has no _lock (fork handling)")
+    try:
+        from numba.core.caching import FunctionCache
+
+        cf = FunctionCache(_cache_files)._cache_file
+        if not ("{number:d}" in cf._data_name_pattern and cf._index_path):
+            problems.append("numba's cache file naming changed (cache repair)")
+    except (ImportError, AttributeError) as exc:
+        problems.append(f"numba's FunctionCache is not as expected ({exc})")
     try:
         api = _ufunc_api()
         if not api[_FROM_FUNC_INDEX]:

@@ -9,6 +9,7 @@ digest of fastact's sources, so editing any kernel invalidates every cached loop
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -18,12 +19,36 @@ import numba
 import numpy as np
 
 from . import _loops, convert
-from ._numba import cache_enabled, clone, compile_loop, make_ufunc
+from ._numba import cache_enabled, clone, compile_loop, compiler_lock, make_ufunc, reset_compiler_lock
 from .registry import DTYPES, Activation
 
 _STORAGE = {"float16": numba.uint16, "float32": numba.float32, "float64": numba.float64}
 _CHAR = {"float16": "e", "float32": "f", "float64": "d"}
-_lock = threading.Lock()
+# One build at a time; re-entrant so that ``_lazy`` can hold it across its check-then-build.
+_lock = threading.RLock()
+
+
+# A fork while another thread builds would give the child a lock held by a thread it does
+# not have (and numba's compiler lock, and LLVM half-way through a module): the child hung
+# on its first build.  So a fork waits until no build runs, holding our lock and numba's
+# across it (the order builds take them in); the child starts with fresh ones.
+def _before_fork() -> None:
+    _lock.acquire()
+    compiler_lock().acquire()
+
+
+def _after_fork_in_parent() -> None:
+    compiler_lock().release()
+    _lock.release()
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.RLock()
+    reset_compiler_lock()
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
 @lru_cache(maxsize=1)
@@ -52,9 +77,26 @@ def _loop(act: Activation, dtype: str, cache: bool) -> Any:
     return compile_loop(pyfunc, cache)
 
 
+def _call(act: Activation) -> str:
+    """How to call it, plainly: NumPy's own first line names the inputs x1, x2 and lists
+    keywords a gufunc refuses, and its messages for a wrong call don't name ours."""
+    if act.is_rowwise:
+        return (
+            f"Call: {act.path}({', '.join(act.arg_names)}, axis=-1, out=None): inputs positional, "
+            "axis one int (NumPy's axes= also works); no where= (NumPy's gufuncs refuse it)."
+        )
+    if act.nin == 1:
+        return f"Call: {act.path}(x); out=, where=, dtype= and broadcasting as for any ufunc."
+    example = ", ".join(["x", *(f"{act.examples[p][0]:g}" if p in act.examples else "p" for p in act.params)])
+    return (
+        f"Call: {act.path}({', '.join(act.arg_names)}), every input positional, e.g. {act.path}({example}) "
+        f"(NumPy refuses {act.arg_names[1]}=... as a keyword); inputs broadcast, e.g. a per-channel array; "
+        "out=, where= and dtype= as for any ufunc."
+    )
+
+
 def _doc(act: Activation) -> str:
-    args = ", ".join(act.arg_names)
-    lines = [f"{act.path}({args}, /, out=None, *, where=True, ...)", "", act.formula]
+    lines = [act.formula, "", _call(act)]
     if act.approximates:
         lines += ["", f"Approximates {act.approximates}."]
     if act.special:
@@ -74,4 +116,8 @@ def build(act: Activation, cache: bool | None = None) -> np.ufunc:
         for dtype in DTYPES:
             nums = [np.dtype(dtype).num] * (act.nin + 1)
             loops.append((nums, _loop(act, dtype, cache)))
-        return make_ufunc(act.symbol, _doc(act), loops, act.nin, 1, act.signature)
+        # named by its path under fastact ("grad.selu"): pickle finds it there (a dotted name is a
+        # qualified name to pickle), so every ufunc goes to process pools and back as itself
+        uf = make_ufunc(act.path, _doc(act), loops, act.nin, 1, act.signature)
+        uf.__module__ = "fastact"
+        return uf
