@@ -225,6 +225,28 @@ def test_a_failing_one_time_child_is_reported_and_the_measurements_are_written(t
     assert "relu      float32  1e3" in out  # the table is printed too
 
 
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError])
+def test_ctrl_c_or_an_error_in_the_one_time_step_keeps_the_measurements(exc, tmp_path, monkeypatch, capsys):
+    def fail(*args, **kwargs):
+        raise exc("while building")
+
+    monkeypatch.setattr(onetime, "build_all", fail)
+    monkeypatch.setattr(onetime, "first_call", lambda name: {"function": name, "error": None})
+    js, cs = tmp_path / "bench.json", tmp_path / "bench.csv"
+    code = main(["bench", *ONE_CASE, *FAST, "--onetime", "all", "--json", str(js), "--csv", str(cs)])
+    doc = json.loads(js.read_text())
+    _measured(doc)
+    assert len(list(csv.DictReader(cs.read_text().splitlines()))) == len(doc["results"])
+    assert doc["onetime"]["first_call"]["function"] == "relu"  # what was done before is kept
+    captured = capsys.readouterr()
+    if exc is KeyboardInterrupt:
+        assert code == 130 and "Ctrl-C" in doc["onetime"]["error"]
+        assert "interrupted during the one-time costs" in captured.err and str(js) in captured.err
+    else:
+        assert code == 0 and doc["onetime"]["error"] == "RuntimeError: while building"
+        assert "One-time: stopped early: RuntimeError: while building" in captured.out
+
+
 def test_one_time_children_import_the_parents_fastact_from_any_working_directory(tmp_path):
     """``python -c`` puts the working directory first on sys.path: run from a folder holding one named
     ``fastact`` (the clone, seen from the folder above it), the children must still import this fastact."""
