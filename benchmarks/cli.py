@@ -34,7 +34,11 @@ JSON (``--json F``, schema ``fastact-bench/1``), top-level fields:
   ``first_call_cold_cache_s``, ``first_call_warm_cache_s``, ``first_call_no_cache_s``
   (null when not measured), ``warm_repeats``) and ``build_all`` (``functions``, ``build_all_cold_cache_s``,
   ``build_all_warm_cache_s``), all in seconds, each measured in fresh interpreters; each also
-  has ``sources_changed``: fastact's sources were edited meanwhile, so "warm" runs compiled.
+  has ``sources_changed``: fastact's sources were edited meanwhile, so "warm" runs compiled,
+  and ``error``: null, or which run failed and why (the last line of the child's error output;
+  the times it did not measure are null).  ``onetime`` itself has an ``error`` when the step
+  stopped early (Ctrl-C, exit status 130, or an unexpected exception); what it measured before
+  is kept.  The throughput results are written in every case.
 * ``results``: one object per measurement:
 
   - ``function``, ``dtype``, ``shape`` (list), ``size`` (elements);
@@ -331,7 +335,8 @@ def run(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     if show_bar and onetime != "none":
         print("measuring one-time costs in fresh interpreters ...", file=sys.stderr)
-    ot = _onetime(onetime, plan.functions[0])
+    # the throughput is measured: from here on, whatever happens, it is written
+    ot, interrupted = _onetime(onetime, plan.functions[0])
     load.stop()
     s = plan.settings
     doc = {
@@ -367,25 +372,43 @@ def run(args: argparse.Namespace) -> int:
         "onetime": ot,
         "results": [r.as_dict() for r in outcome.rows],
     }
-    _print(doc, args.markdown, args.long)
+    # the files first (the JSON before anything that could fail), then the tables
     if args.json:
         output.write_json(args.json, doc)
     if args.csv:
         output.write_csv(args.csv, doc["results"])
+    _print(doc, args.markdown, args.long)
     if args.plot and not output.write_plot(args.plot, doc["results"], plan.modes[0], doc["command"]):
         print("fastact bench: nothing to plot (no element-wise function measured)", file=sys.stderr)
+    if interrupted:
+        written = ", ".join(f for f in (args.json, args.csv, args.plot) if f)
+        print(
+            "fastact bench: interrupted during the one-time costs; the throughput measurements are "
+            + (f"written ({written})" if written else "printed above"),
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
-def _onetime(level: str, name: str) -> dict[str, Any] | None:
+def _onetime(level: str, name: str) -> tuple[dict[str, Any] | None, bool]:
+    """(the ``onetime`` JSON field, interrupted): never raises, so the measurements already taken are
+    written whatever happens here; a failure or Ctrl-C leaves what was measured and an ``error``."""
     if level == "none":
-        return None
-    from . import onetime
+        return None, False
+    out: dict[str, Any] = {}
+    try:
+        from . import onetime
 
-    out: dict[str, Any] = {"first_call": onetime.first_call(name)}
-    if level == "all":
-        out["build_all"] = onetime.build_all()
-    return out
+        out["first_call"] = onetime.first_call(name)
+        if level == "all":
+            out["build_all"] = onetime.build_all()
+    except KeyboardInterrupt:
+        out["error"] = "interrupted (Ctrl-C) during the one-time costs"
+        return out, True
+    except Exception as e:
+        out["error"] = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[-1]}"
+    return out, False
 
 
 def _print(doc: dict[str, Any], markdown: bool, long: bool) -> None:

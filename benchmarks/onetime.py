@@ -12,15 +12,16 @@ Warm runs are repeated and the median kept; cold runs happen once by nature.  Th
 fresh-process snippet for import and first call is ``benchmarks.startup``'s.  Cached loops
 are keyed by a digest of fastact's sources, so an edit during the measurement turns the
 "warm" runs into compilations: ``sources_changed`` says when that happened.
+
+The children import the same fastact as this process, whatever the working directory
+(``startup.run_snippet``).  A child that fails stops that measurement: its ``error`` field
+says which run failed and why (the last line of the child's error output), the fields not
+measured are None, and nothing is raised, so the throughput already measured is kept.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 from typing import Any
 
@@ -33,15 +34,8 @@ import fastact
 from fastact.registry import NAMES
 for n in NAMES:
     getattr(fastact, n)
-print(json.dumps({"build_all": time.perf_counter() - t0, "functions": len(NAMES)}))
+print(json.dumps({"build_all": time.perf_counter() - t0, "functions": len(NAMES), "fastact_file": fastact.__file__}))
 """
-
-
-def _run(code: str, env: dict[str, str]) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, **env}
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def _digest() -> str:
@@ -55,38 +49,57 @@ def _median(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in rows) for k in rows[0]}
 
 
+def _runs(code: str, stages: list[tuple[str, dict[str, str], int]]) -> tuple[dict[str, dict[str, float]], str | None]:
+    """Each stage's median over its fresh-interpreter runs, up to the first failure and why it failed."""
+    done: dict[str, dict[str, float]] = {}
+    for stage, env, repeats in stages:
+        try:
+            done[stage] = _median([startup.run_snippet(code, env) for _ in range(repeats)])
+        except startup.ChildFailed as e:
+            return done, f"{stage} run failed: {e}"
+    return done, None
+
+
 def first_call(name: str, repeats: int = 3, no_cache: bool = True) -> dict[str, Any]:
     """Seconds for ``import numba``, ``import fastact`` and the first call of ``name``: cold cache,
-    warm cache, and (``no_cache``) with the cache turned off (else that entry is None)."""
+    warm cache, and (``no_cache``) with the cache turned off (else that entry is None).
+    ``error``: None, or why a run failed (the entries it did not measure are None)."""
     snippet = startup._SNIPPET.format(name=name)
     digest = _digest()
     with tempfile.TemporaryDirectory(prefix="fastact-bench-cache-") as cache:
         env = {"NUMBA_CACHE_DIR": cache, "FASTACT_CACHE": "1"}
-        cold = _run(snippet, env)
-        warm = _median([_run(snippet, env) for _ in range(repeats)])
-    nocache = _run(snippet, {"FASTACT_CACHE": "0"}) if no_cache else {"first_call": None}
+        stages = [("cold cache", env, 1), ("warm cache", env, repeats)]
+        if no_cache:
+            stages.append(("no cache", {"FASTACT_CACHE": "0"}, 1))
+        done, error = _runs(snippet, stages)
+    cold, warm, nocache = (done.get(k, {}) for k in ("cold cache", "warm cache", "no cache"))
     return {
         "function": name,
-        "import_numba_s": warm["import_numba"],
-        "import_fastact_s": warm["import_fastact"],
-        "first_call_cold_cache_s": cold["first_call"],
-        "first_call_warm_cache_s": warm["first_call"],
-        "first_call_no_cache_s": nocache["first_call"],
+        "import_numba_s": warm.get("import_numba"),
+        "import_fastact_s": warm.get("import_fastact"),
+        "first_call_cold_cache_s": cold.get("first_call"),
+        "first_call_warm_cache_s": warm.get("first_call"),
+        "first_call_no_cache_s": nocache.get("first_call"),
         "warm_repeats": repeats,
         "sources_changed": _digest() != digest,
+        "error": error,
     }
 
 
 def build_all(repeats: int = 1) -> dict[str, Any]:
-    """Seconds to import fastact and build every registry function: cold cache, then warm cache."""
+    """Seconds to import fastact and build every registry function: cold cache, then warm cache.
+    ``error``: None, or why a run failed (the entries it did not measure are None)."""
+    from fastact.registry import NAMES
+
     digest = _digest()
     with tempfile.TemporaryDirectory(prefix="fastact-bench-cache-") as cache:
         env = {"NUMBA_CACHE_DIR": cache, "FASTACT_CACHE": "1"}
-        cold = _run(_BUILD_ALL, env)
-        warm = _median([_run(_BUILD_ALL, env) for _ in range(repeats)])
+        done, error = _runs(_BUILD_ALL, [("cold cache", env, 1), ("warm cache", env, repeats)])
+    cold, warm = done.get("cold cache", {}), done.get("warm cache", {})
     return {
-        "functions": int(cold["functions"]),
-        "build_all_cold_cache_s": cold["build_all"],
-        "build_all_warm_cache_s": warm["build_all"],
+        "functions": int(cold.get("functions", len(NAMES))),
+        "build_all_cold_cache_s": cold.get("build_all"),
+        "build_all_warm_cache_s": warm.get("build_all"),
         "sources_changed": _digest() != digest,
+        "error": error,
     }

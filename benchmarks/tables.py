@@ -153,25 +153,41 @@ def describe(doc: dict[str, Any]) -> list[str]:
 
 
 def onetime_lines(ot: dict[str, Any] | None) -> list[str]:
+    """The one-time costs, a line each; times not measured are left out and a failure is named."""
     if not ot:
         return []
     lines = []
     fc = ot.get("first_call")
     if fc:
-        lines.append(
-            f"One-time: import numba {fc['import_numba_s']:.2f} s, import fastact {fc['import_fastact_s']:.3f} s; "
-            f"first {fc['function']}() call: cold cache {fc['first_call_cold_cache_s']:.2f} s, "
-            f"warm cache {fc['first_call_warm_cache_s']:.2f} s"
-            + (f", no cache {fc['first_call_no_cache_s']:.2f} s" if fc["first_call_no_cache_s"] is not None else "")
-            + _changed(fc)
+        imports = _secs(
+            ("import numba", fc.get("import_numba_s"), 2), ("import fastact", fc.get("import_fastact_s"), 3)
         )
+        calls = _secs(
+            ("cold cache", fc.get("first_call_cold_cache_s"), 2),
+            ("warm cache", fc.get("first_call_warm_cache_s"), 2),
+            ("no cache", fc.get("first_call_no_cache_s"), 2),
+        )
+        first = f"first {fc['function']}() call: {calls or 'not measured'}"
+        lines.append("One-time: " + "; ".join([imports, first] if imports else [first]) + _changed(fc) + _failed(fc))
     ba = ot.get("build_all")
     if ba:
-        lines.append(
-            f"One-time: build all {ba['functions']} functions: cold cache {ba['build_all_cold_cache_s']:.1f} s, "
-            f"warm cache {ba['build_all_warm_cache_s']:.1f} s" + _changed(ba)
+        times = _secs(
+            ("cold cache", ba.get("build_all_cold_cache_s"), 1), ("warm cache", ba.get("build_all_warm_cache_s"), 1)
         )
+        lines.append(
+            f"One-time: build all {ba['functions']} functions: {times or 'not measured'}" + _changed(ba) + _failed(ba)
+        )
+    if ot.get("error"):
+        lines.append(f"One-time: stopped early: {ot['error']}")
     return lines
+
+
+def _secs(*items: tuple[str, float | None, int]) -> str:
+    return ", ".join(f"{label} {v:.{digits}f} s" for label, v, digits in items if v is not None)
+
+
+def _failed(costs: dict[str, Any]) -> str:
+    return f" (FAILED: {costs['error']})" if costs.get("error") else ""
 
 
 def _changed(costs: dict[str, Any]) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from benchmarks import harness, onetime, output
+import fastact
+from benchmarks import harness, onetime, output, startup
 from benchmarks.tables import fmt_size
 from fastact.cli import main
 
@@ -197,4 +199,77 @@ def test_first_call_costs_are_measured_in_fresh_interpreters():
     assert r["function"] == "relu" and isinstance(r["sources_changed"], bool)
     for key in ("import_numba_s", "import_fastact_s", "first_call_cold_cache_s", "first_call_warm_cache_s"):
         assert r[key] > 0, key
-    assert r["first_call_no_cache_s"] is None
+    assert r["first_call_no_cache_s"] is None and r["error"] is None
+
+
+ONE_CASE = ["--functions", "relu", "--dtypes", "float32", "--sizes", "1000", "--modes", "out", "--peers", "none"]
+
+
+def _measured(doc):
+    rows = [row for row in doc["results"] if row["lib"] == "fastact"]
+    assert [(row["function"], row["size"]) for row in rows] == [("relu", 1000)] and rows[0]["melem_s"] > 0
+    return rows
+
+
+def test_a_failing_one_time_child_is_reported_and_the_measurements_are_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(startup, "_SNIPPET", "import sys\nsys.exit('ImportError: no fastact here ({name})')")
+    js = tmp_path / "bench.json"
+    assert main(["bench", *ONE_CASE, *FAST, "--onetime", "first", "--json", str(js)]) == 0
+    doc = json.loads(js.read_text())
+    _measured(doc)
+    fc = doc["onetime"]["first_call"]
+    assert fc["error"] == "cold cache run failed: ImportError: no fastact here (relu)"
+    assert fc["first_call_cold_cache_s"] is None and fc["import_fastact_s"] is None
+    out = capsys.readouterr().out
+    assert "first relu() call: not measured (FAILED: cold cache run failed: ImportError: no fastact here (relu))" in out
+    assert "relu      float32  1e3" in out  # the table is printed too
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError])
+def test_ctrl_c_or_an_error_in_the_one_time_step_keeps_the_measurements(exc, tmp_path, monkeypatch, capsys):
+    def fail(*args, **kwargs):
+        raise exc("while building")
+
+    monkeypatch.setattr(onetime, "build_all", fail)
+    monkeypatch.setattr(onetime, "first_call", lambda name: {"function": name, "error": None})
+    js, cs = tmp_path / "bench.json", tmp_path / "bench.csv"
+    code = main(["bench", *ONE_CASE, *FAST, "--onetime", "all", "--json", str(js), "--csv", str(cs)])
+    doc = json.loads(js.read_text())
+    _measured(doc)
+    assert len(list(csv.DictReader(cs.read_text().splitlines()))) == len(doc["results"])
+    assert doc["onetime"]["first_call"]["function"] == "relu"  # what was done before is kept
+    captured = capsys.readouterr()
+    if exc is KeyboardInterrupt:
+        assert code == 130 and "Ctrl-C" in doc["onetime"]["error"]
+        assert "interrupted during the one-time costs" in captured.err and str(js) in captured.err
+    else:
+        assert code == 0 and doc["onetime"]["error"] == "RuntimeError: while building"
+        assert "One-time: stopped early: RuntimeError: while building" in captured.out
+
+
+def test_one_time_children_import_the_parents_fastact_from_any_working_directory(tmp_path):
+    """``python -c`` puts the working directory first on sys.path: run from a folder holding one named
+    ``fastact`` (the clone, seen from the folder above it), the children must still import this fastact."""
+    decoy = tmp_path / "here" / "fastact"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy fastact was imported')\n")
+    launcher = tmp_path / "bin" / "fastact_cli.py"  # as the console script: its folder first on sys.path
+    launcher.parent.mkdir()
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
+    launcher.write_text(
+        f"import sys\nsys.path.insert(0, {package_parent!r})\nfrom fastact.cli import main\nsys.exit(main())\n"
+    )
+    js = tmp_path / "bench.json"
+    r = subprocess.run(
+        [sys.executable, str(launcher), "bench", *ONE_CASE, *FAST, "--onetime", "first", "--json", str(js)],
+        capture_output=True,
+        text=True,
+        cwd=decoy.parent,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(js.read_text())
+    _measured(doc)
+    fc = doc["onetime"]["first_call"]
+    assert fc["error"] is None, fc["error"]
+    assert fc["first_call_cold_cache_s"] > 0 and fc["first_call_no_cache_s"] > 0

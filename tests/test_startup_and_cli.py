@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import codegen
 import pytest
 
 import fastact
@@ -48,31 +49,14 @@ def test_internals_check_passes():
     _numba.check_internals()
 
 
-def float32_loop_asm(name: str) -> str:
-    """Assembly of the compiled float32 loop of ``name`` (uncached, built here)."""
-    import numba
-
-    from fastact import _loops, convert, registry
-
-    k = registry.get(name).kernels["float32"]
-    f = _numba.clone(
-        _loops.unary,
-        f"asm_check_{name}",
-        KERNEL=k.fn,
-        TIN=numba.float32,
-        ISZ=4,
-        IN=convert.IN["f", k.arg],
-        OUT=convert.OUT["f", k.ret],
-    )
-    return numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
+x86_64_only = pytest.mark.skipif(not codegen.X86_64, reason=codegen.NOT_X86_64)
 
 
+@x86_64_only
 def test_loops_are_simd_vectorized():
-    """The float32 relu loop must use packed AVX/SSE instructions (ymm or xmm packed ops)."""
-    import re
-
-    packed = re.findall(r"\bv?max(?:ps)\b|\bvblendvps\b|\bv?cmp\w*ps\b", float32_loop_asm("relu"))
-    assert packed, "no packed single-precision instructions in the float32 relu loop"
+    """The float32 relu loop is packed SIMD (xmm, ymm or zmm: whatever the CPU has) and calls nothing."""
+    asm = codegen.float32_loop_asm("relu")
+    assert codegen.check_float32_loop(asm, "relu", min_packed=1) is None
 
 
 def test_cli_list_prints_every_function():
@@ -98,13 +82,41 @@ def test_readme_tables_match_the_registry():
     assert r.returncode == 0, r.stderr
 
 
+@x86_64_only
 @pytest.mark.parametrize("name", ["sigmoid", "gelu", "softplus", "tanh"])
 def test_transcendental_float32_loops_are_simd_and_call_no_libm(name):
-    """No scalar libm call in the hot loop, and packed double or single ops (AVX ymm) in it."""
-    import re
+    """No libm call, and a call-free loop holding the kernel as packed arithmetic (any vector width)."""
+    why_not = codegen.check_float32_loop(codegen.float32_loop_asm(name), name)
+    if why_not:
+        pytest.skip(why_not)
 
-    asm = float32_loop_asm(name)
-    called = set(re.findall(r"movabsq\s+\$([A-Za-z_][\w.]*)", asm))
-    libm = {"exp", "expf", "log", "log1p", "erf", "erfc", "tanh", "expm1", "pow"} & called
-    assert not libm, f"{name}: libm calls in the float32 loop: {libm}"
-    assert len(re.findall(r"\bv\w+p[sd]\s+[^\n]*%ymm", asm)) > 20, f"{name}: no packed AVX arithmetic"
+
+@x86_64_only
+@pytest.mark.parametrize(
+    ("cpu", "vectors", "absent"),
+    [("skylake-avx512", {"ymm", "zmm"}, None), ("haswell", {"ymm"}, "%zmm"), ("nehalem", {"xmm"}, "%ymm")],
+    ids=["avx512", "avx2", "sse4"],
+)
+def test_float32_loops_compiled_for_other_x86_64_cpus(cpu, vectors, absent):
+    """The same checks on code generated for AVX-512, AVX2 and SSE4.2 CPUs, whatever this one is.
+
+    Compiled in a fresh interpreter with ``NUMBA_CPU_NAME`` and that CPU's own features, and
+    only read: nothing compiled for the target is ever run.  skylake-avx512 prefers 256-bit
+    vectors (ymm) for float32 arithmetic and uses zmm for gelu's and tanh's float64 arithmetic;
+    nehalem has no FMA instruction, so the kernels' fused multiply-adds become libm fmaf calls.
+    """
+    names = ["relu", "sigmoid", "gelu", "tanh"]
+    asm = codegen.asm_for_cpu(cpu, names)
+    used = set()
+    for name in names:
+        if absent:
+            assert absent not in asm[name], f"{cpu} {name}: {absent} registers: not compiled for {cpu}"
+        why_not = codegen.check_float32_loop(asm[name], name, min_packed=1 if name == "relu" else 16)
+        if cpu == "nehalem" and name != "relu":
+            assert why_not and "no FMA" in why_not, f"{name}: expected libm fmaf calls for nehalem"
+            continue
+        assert why_not is None, why_not
+        widths = codegen.vector_registers(asm[name], min_packed=1 if name == "relu" else 16)
+        assert widths & vectors, f"{cpu} {name}: packed on {sorted(widths)}, expected {sorted(vectors)}"
+        used |= widths
+    assert vectors <= used, f"{cpu}: packed loops on {sorted(used)}, expected all of {sorted(vectors)}"
