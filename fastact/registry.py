@@ -86,12 +86,12 @@ class Activation:
 
     @property
     def symbol(self) -> str:
-        """The built ufunc's ``__name__`` and its loops' cache key (unique across the registry)."""
+        """Its loops' cache key (unique across the registry)."""
         return self.name
 
     @property
     def path(self) -> str:
-        """Where the built ufunc lives, under ``fastact``."""
+        """Where the built ufunc lives, under ``fastact``; also its ``__name__`` (pickle looks it up there)."""
         return self.name
 
     @property
