@@ -117,7 +117,17 @@ class RowFunction:
                     f"{name}: the where= mask of shape {mask.shape} does not broadcast "
                     f"to the input's shape {tuple(shape)}"
                 )
-            ops.append(np.broadcast_to(mask, shape))
+            mask = np.broadcast_to(mask, shape)
+            chunks = getattr(ops[0], "chunks", None)
+            if chunks is not None and not isinstance(ops[0], np.ndarray):
+                # Dask: the mask in the input's chunks (apply_gufunc wants them equal)
+                if hasattr(mask, "rechunk"):
+                    mask = mask.rechunk(chunks)
+                else:
+                    import dask.array as da
+
+                    mask = da.from_array(mask, chunks=chunks)
+            ops.append(mask)
         for a in ops:
             chunks = getattr(a, "chunks", None)
             if chunks is not None and not isinstance(a, np.ndarray):
