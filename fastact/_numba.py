@@ -130,6 +130,20 @@ def offset_ptr(typingctx, ptr, offset):
 
 
 @intrinsic
+def data_ptr(typingctx, arr):
+    """The data pointer of a numba array, as a ``voidptr`` (scratch buffers of row loops;
+    the caller keeps the array referenced for as long as it uses the pointer)."""
+    if not isinstance(arr, types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(arr)(context, builder, args[0])
+        return builder.bitcast(ary.data, context.get_value_type(types.voidptr))
+
+    return types.voidptr(arr), codegen
+
+
+@intrinsic
 def same_address(typingctx, a, b):
     """``a == b`` for two pointers (numba has no pointer comparison)."""
 

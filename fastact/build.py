@@ -60,11 +60,12 @@ def source_digest() -> str:
     return h.hexdigest()[:10]
 
 
-def _loop(act: Activation, dtype: str, cache: bool) -> Any:
-    k = act.kernels[dtype]
+def _loop(act: Activation, dtype: str, cache: bool, masked: bool = False) -> Any:
+    k = (act.masked if masked else act.kernels)[dtype]
     c = _CHAR[dtype]
-    template = (_loops.ROW_TEMPLATES if act.is_rowwise else _loops.TEMPLATES)[act.nin]
-    qualname = f"{act.symbol}_{c}_{source_digest()}"
+    templates = _loops.MASKED_ROW_TEMPLATES if masked else _loops.ROW_TEMPLATES if act.is_rowwise else _loops.TEMPLATES
+    template = templates[act.nin]
+    qualname = f"{act.symbol}{'_masked' if masked else ''}_{c}_{source_digest()}"
     pyfunc = clone(
         template,
         qualname,
@@ -82,8 +83,9 @@ def _call(act: Activation) -> str:
     keywords a gufunc refuses, and its messages for a wrong call don't name ours."""
     if act.is_rowwise:
         return (
-            f"Call: {act.path}({', '.join(act.arg_names)}, axis=-1, out=None): inputs positional, "
-            "axis one int (NumPy's axes= also works); no where= (NumPy's gufuncs refuse it)."
+            f"Call: {act.path}.ufunc({', '.join(act.arg_names)}, axis=-1, out=None) is the bare gufunc: inputs "
+            f"positional, axis one int, no where= (NumPy's gufuncs refuse it); {act.path}(...) itself also takes "
+            "axis=None or a tuple and a where= mask."
         )
     if act.nin == 1:
         return f"Call: {act.path}(x); out=, where=, dtype= and broadcasting as for any ufunc."
@@ -106,9 +108,10 @@ def _doc(act: Activation) -> str:
     return "\n".join(lines)
 
 
-def build(act: Activation, cache: bool | None = None) -> np.ufunc:
+def build(act: Activation, cache: bool | None = None) -> Any:
     """Compile (or load from cache) the loops of ``act`` (a function, or a ``Derivative``
-    for ``fastact.grad``) and return its ufunc."""
+    for ``fastact.grad``) and return its ufunc; a row function (the softmax family) is
+    returned as a ``fastact.rows.RowFunction`` around its gufunc."""
     if cache is None:
         cache = cache_enabled()
     with _lock:
@@ -116,8 +119,29 @@ def build(act: Activation, cache: bool | None = None) -> np.ufunc:
         for dtype in DTYPES:
             nums = [np.dtype(dtype).num] * (act.nin + 1)
             loops.append((nums, _loop(act, dtype, cache)))
-        # named by its path under fastact ("grad.selu"): pickle finds it there (a dotted name is a
-        # qualified name to pickle), so every ufunc goes to process pools and back as itself
-        uf = make_ufunc(act.path, _doc(act), loops, act.nin, 1, act.signature)
+        # named by its path under fastact ("grad.selu"; a row function's gufunc "softmax.ufunc"):
+        # pickle finds it there (a dotted name is a qualified name to pickle), so every ufunc
+        # goes to process pools and back as itself
+        uf = make_ufunc(act.path + (".ufunc" if act.is_rowwise else ""), _doc(act), loops, act.nin, 1, act.signature)
+        uf.__module__ = "fastact"
+    if act.is_rowwise:
+        from .rows import RowFunction
+
+        return RowFunction(act, uf)
+    return uf
+
+
+def build_masked(act: Activation, cache: bool | None = None) -> np.ufunc:
+    """The masked gufunc of a row function: its inputs, then a bool mask, ``(n),...,(n)->(n)``."""
+    if cache is None:
+        cache = cache_enabled()
+    with _lock:
+        loops = []
+        for dtype in DTYPES:
+            num = np.dtype(dtype).num
+            nums = [num] * act.nin + [np.dtype(bool).num, num]
+            loops.append((nums, _loop(act, dtype, cache, masked=True)))
+        sig = ",".join(["(n)"] * (act.nin + 1)) + "->(n)"
+        uf = make_ufunc(f"{act.path}.masked", _doc(act), loops, act.nin + 1, 1, sig)
         uf.__module__ = "fastact"
         return uf

@@ -78,7 +78,8 @@ def test_claims_within_the_issue():
 @pytest.mark.parametrize("d", DERIVATIVES, ids=lambda d: d.name)
 def test_is_a_real_ufunc(d):
     f = ufunc(d)
-    assert isinstance(f, np.ufunc)
+    # the VJPs are row functions (fastact.rows.RowFunction) around a real gufunc, as softmax
+    assert isinstance(f.ufunc if d.is_rowwise else f, np.ufunc)
     assert f.__name__ == d.path  # grad.<name>: where pickle finds it
     assert f.nin == d.nin and f.nout == 1
     assert f.types == d.loop_types

@@ -31,7 +31,9 @@ SIGN_KEEPING = {
 @by_name
 def test_is_a_real_ufunc(act):
     f = ufunc(act)
-    assert isinstance(f, np.ufunc)
+    # row functions (softmax, log_softmax) are callables around a real gufunc, f.ufunc
+    # (numpy's own gufunc call cannot take axis=None, a tuple or a where= mask): tests/test_softmax.py
+    assert isinstance(f.ufunc if act.is_rowwise else f, np.ufunc)
     assert f.__name__ == act.name
     assert f.types == act.loop_types
     assert f.nin == act.nin and f.nout == 1

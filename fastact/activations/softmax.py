@@ -1,16 +1,28 @@
-"""Row kernels for softmax and log_softmax, the gufuncs ``(n)->(n)``.
+"""Row kernels for softmax and log_softmax (the gufuncs ``(n)->(n)`` and, with a mask,
+``(n),(n)->(n)``).
 
-softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m),  m = max_j x_j
-log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m))
+softmax(x)_i = exp(x_i - m) / S,  log_softmax(x)_i = (x_i - m) - log(S),
+m = max_j x_j,  S = sum_j exp(x_j - m)  (j over the unmasked entries).
 
-float16 and float32 rows compute exp in float32, float64 rows in float64; sums
-are accumulated in float64 (vectorized, reassociated: the only fastmath flag
-used).  For log_softmax the sum is split as ``count(x_j == m) + rest`` so that
-log_softmax near 0 (one dominant entry) is ``-log1p(rest)`` without the
-cancellation of ``log(1 + rest)``.
+Kernels see contiguous rows only (``fastact._loops`` copies strided rows first) and
+reduce in one fixed order, so a row's bits do not depend on its layout.
 
-Rows with a NaN, a +inf, or only -inf entries give NaN throughout (as PyTorch,
-JAX and SciPy do); other -inf entries give 0 (softmax) and -inf (log_softmax).
+float16 and float32 rows compute exp in float32, float64 rows in float64.  Sums never
+saturate and do not grow with the row length:
+
+* they run over blocks of ``BLOCK`` terms; the block sums are vectorized (reassociated,
+  the only fastmath flag used) and carried across blocks as a double-double;
+* float32 terms are summed in float64 (exact products and sums of 2^11 terms lose at
+  most ~2^-46 of the sum); float64 terms t in [0, 1] are split as t = h + l with h a
+  multiple of 2^-40 (``_split40``): a block's sum of h is exact in any order (below
+  2^13), so only the tiny l's sum is rounded, and S is good to ~2^-104 + 2^-53;
+* log_softmax splits S as ``count(x_j == m) + rest`` (an int64 count) so that near 0
+  (one dominant entry) it is ``-log1p(rest)`` without the cancellation of ``log(1 + rest)``.
+
+Rows with a NaN, a +inf, or only -inf entries (among the unmasked ones) give NaN
+throughout (as PyTorch, JAX and SciPy do); other -inf entries give 0 (softmax) and -inf
+(log_softmax).  Masked entries give 0 (log_softmax -inf) and take no part in the max
+and the sum; a row with every entry masked gives 0 (-inf).
 """
 
 from __future__ import annotations
@@ -19,14 +31,19 @@ import math
 
 import numpy as np
 
-from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, itemsize, jit, like, load, load_at, store, store_at
+from .._loops import ROW_BLOCK
+from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, itemsize, jit, like, load, store
 from ..convert import narrow, widen
-from ..kernels.dd import two_sum
+from ..kernels.dd import fast_two_sum, two_sum
 from ..kernels.exp import exp_f32, exp_f64
+from ..kernels.log import log1p_f64
 
-# fastmath "reassoc" lets LLVM vectorize the row sums; it is never nnan/ninf, and the
-# exp kernels are separate functions, so their own rounding tricks keep strict IEEE flags.
+# fastmath "reassoc" lets LLVM vectorize the block sums; it is never nnan/ninf, and the
+# exp kernels and _split40 are separate functions, so their rounding tricks keep strict
+# IEEE flags after inlining (flags are per instruction).
 _ROW_FLAGS = {"reassoc"}
+BLOCK = ROW_BLOCK  # terms per block sum: float64 multiples of 2^-40 stay exact below 2^13
+_SPLIT = 6144.0  # 1.5 * 2^12: t + _SPLIT rounds t in [0, 1] to a multiple of 2^-40
 
 
 @jit
@@ -53,10 +70,10 @@ def _unkey_f64(k):
 
 
 @jit
-def _log1p(x):
-    # log1p from log: u = 1 + x rounded; the correction recovers the lost low part
-    u = 1.0 + x
-    return x if u == 1.0 else math.log(u) * (x / (u - 1.0))
+def _split40(t):
+    """t = h + l exactly, h a multiple of 2^-40 (t in [0, 1]), |l| <= 2^-41."""
+    h = (t + _SPLIT) - _SPLIT
+    return h, t - h
 
 
 # exp(v - m) with v - m formed exactly (two_sum): rounding it first would be amplified
@@ -76,132 +93,184 @@ def _exp_diff_f64(v, m):
     return 0.0 if hi < -746.0 else e + e * lo
 
 
-def _make_row(exp_diff, key, unkey, key_min, log: bool):
-    """Row kernel for one compute type (float32 or float64 exp)."""
+@jit
+def _keep(kp, i, masked):
+    # the mask byte (True = take part); unmasked kernels never read kp
+    return load(kp, i, np.uint8) != 0 if masked else True
+
+
+@jit
+def _lse(cnt, r_hi, r_lo):
+    """log(cnt + rest) as a double-double, rest = r_hi + r_lo: log1p((cnt - 1) + rest)."""
+    a_hi, a_lo = two_sum(np.float64(cnt - 1), r_hi)
+    a_hi, a_lo = fast_two_sum(a_hi, a_lo + r_lo)
+    hi = log1p_f64(a_hi)
+    return fast_two_sum(hi, a_lo / (1.0 + a_hi))
+
+
+def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
+    """Row kernel ``row(xp, yp, kp, wp, n, TIN)`` for one compute type (float32 or float64 exp)."""
+    rest64 = log and exp_diff is _exp_diff_f64  # a constant: numba prunes the other branch
 
     # The hot loops are small functions of their own, one job each: elementwise loops
     # give the same bits whether LLVM vectorizes them or not (an in-place call takes
-    # the scalar path, since x and y alias), and the sums read one array and never
-    # store, so their (reassociated, vectorized) order does not depend on aliasing.
+    # the scalar path, since x and y alias), and the sums read and never store, so
+    # their (reassociated, vectorized) order is fixed by the block alone.
     @jit(fastmath=_ROW_FLAGS)
-    def sum_exp(xp, sx, n, m, TIN):
-        total = 0.0
-        if sx == itemsize(TIN):
-            for i in range(n):
-                total += np.float64(exp_diff(widen(load(xp, i, TIN)), m))
-        else:
-            for i in range(n):
-                total += np.float64(exp_diff(widen(load_at(xp, i * sx, TIN)), m))
-        return total
-
-    @jit(fastmath=_ROW_FLAGS)
-    def sum_stored(yp, sy, n, TIN):
-        total = 0.0
-        if sy == itemsize(TIN):
-            for i in range(n):
-                total += np.float64(load(yp, i, TIN))
-        else:
-            for i in range(n):
-                total += np.float64(load_at(yp, i * sy, TIN))
-        return total
-
-    @jit(fastmath=_ROW_FLAGS)
-    def sum_rest(xp, sx, n, m, TIN):
-        # sum over v != m of exp(v - m), as sum(e - [v == m]): at a maximum e is exactly 1,
-        # so every term is exact and there is no cancellation; the count of maxima too
-        # (exact below 2^24 maxima in float32)
-        zero = like(0.0, m)
+    def block_terms(xp, kp, wp, i0, i1, m, TIN):
+        # float32 compute: the block's terms into the work block w, in float32 lanes only
+        # (a float64 sum in the same loop would halve the vector width of exp); for
+        # log_softmax the terms are e - [v == m] and the count of maxima (exact in
+        # float32: a block is far below 2^24)
         one = like(1.0, m)
-        rest = zero  # in the compute type: one vector width through the loop
+        zero = like(0.0, m)
         cnt = zero
-        if sx == itemsize(TIN):
-            for i in range(n):
-                v = widen(load(xp, i, TIN))
-                top = one if v == m else zero
-                rest += exp_diff(v, m) - top
-                cnt += top
-        else:
-            for i in range(n):
-                v = widen(load_at(xp, i * sx, TIN))
-                top = one if v == m else zero
-                rest += exp_diff(v, m) - top
-                cnt += top
-        return rest, cnt
+        for i in range(i0, i1):
+            v = widen(load(xp, i, TIN))
+            keep = _keep(kp, i, masked)
+            top = (v == m) & keep if log else False
+            e = exp_diff(v, m) - (one if top else zero)
+            store(wp, i - i0, e if keep else zero)
+            cnt += one if top else zero
+        return cnt
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_sum(tp, i0, i1, TT):
+        # float64 sum of stored terms; float64 terms are split (_split40) so that the
+        # sum of their high parts is exact in any order
+        h = 0.0
+        lo = 0.0
+        for i in range(i0, i1):
+            t = np.float64(load(tp, i, TT))
+            if itemsize(TT) == 8:
+                a, b = _split40(t)
+                h += a
+                lo += b
+            else:
+                h += t
+        return h, lo
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_rest64(xp, kp, i0, i1, m):
+        # float64 rows: sum over v != m of exp(v - m), as sum(e - [v == m]): at a maximum
+        # e is exactly 1, so every term is exact and there is no cancellation; the count
+        # of maxima in float64 (exact below 2^53)
+        h = 0.0
+        lo = 0.0
+        cnt = 0.0
+        for i in range(i0, i1):
+            v = load(xp, i, np.float64)
+            keep = _keep(kp, i, masked)
+            top = (v == m) & keep
+            a, b = _split40(exp_diff(v, m) - (1.0 if top else 0.0))
+            h += a if keep else 0.0
+            lo += b if keep else 0.0
+            cnt += 1.0 if top else 0.0
+        return h, lo, cnt
 
     @jit
-    def row(xp, sx, yp, sy, n, TIN):
+    def row_sum(xp, yp, kp, wp, n, m, TIN):
+        """(S_hi, S_lo, count of maxima) block by block: S = sum of the terms (e - [v == m]
+        for log_softmax), carried across blocks as a double-double."""
+        s_hi = 0.0
+        s_lo = 0.0
+        cnt = 0
+        for b0 in range(0, n, BLOCK):
+            b1 = min(b0 + BLOCK, n)
+            if rest64:
+                h, lo, c = block_rest64(xp, kp, b0, b1, m)
+                cnt += np.int64(c)
+            elif itemsize(TIN) == 8 or (itemsize(TIN) == 4 and not log):
+                h, lo = block_sum(yp, b0, b1, TIN)  # softmax: the terms are in y already
+            else:
+                cnt += np.int64(block_terms(xp, kp, wp, b0, b1, m, TIN))
+                h, lo = block_sum(wp, 0, b1 - b0, np.float32)
+            s_hi, e = two_sum(s_hi, h)
+            s_lo += e + lo
+        s_hi, s_lo = fast_two_sum(s_hi, s_lo)
+        return s_hi, s_lo, cnt
+
+    @jit
+    def fill(yp, n, value, TIN):
+        v = narrow(value, TIN)
+        for i in range(n):
+            store(yp, i, v)
+
+    @jit
+    def row(xp, yp, kp, wp, n, TIN):
         if n == 0:
             return
-        size = itemsize(TIN)
-        ux = sx == size
-        uy = sy == size
-        # pass 1: maximum (an integer max over order-preserving keys vectorizes) and NaNs
+        # pass 1: maximum and minimum as integer max/min over order-preserving keys (they
+        # vectorize in the float's own lane width); a NaN is the max (sign bit clear) or the
+        # min (set); a fully masked row leaves the max at its start value
         k = key_min
-        bad = 0
-        if ux:
-            for i in range(n):
-                v = widen(load(xp, i, TIN))
-                k = max(k, key(v))
-                bad += v != v
-        else:
-            for i in range(n):
-                v = widen(load_at(xp, i * sx, TIN))
-                k = max(k, key(v))
-                bad += v != v
+        k_lo = -(key_min + 1)
+        for i in range(n):
+            kv = key(widen(load(xp, i, TIN)))
+            keep = _keep(kp, i, masked)
+            k = max(k, kv if keep else key_min)
+            k_lo = min(k_lo, kv if keep else -(key_min + 1))
         m = unkey(k)
-        if bad > 0 or m == math.inf or m == -math.inf:
-            nan = narrow(math.nan, TIN)
-            for i in range(n):
-                store_at(yp, i * sy, nan)
+        lo = unkey(k_lo)
+        if masked and k == key_min and k_lo == -(key_min + 1):
+            # every entry masked: 0 (log_softmax -inf), as Keras and JAX
+            fill(yp, n, -math.inf if log else 0.0, TIN)
             return
+        if m != m or lo != lo or m == math.inf or m == -math.inf:
+            fill(yp, n, math.nan, TIN)
+            return
+        size = itemsize(TIN)
         if log:
-            rest, cnt = sum_rest(xp, sx, n, m, TIN)
-            lse = _log1p((np.float64(cnt) - 1.0) + np.float64(rest))
-            mm = np.float64(m)
-            if ux and uy:
+            r_hi, r_lo, cnt = row_sum(xp, yp, kp, wp, n, m, TIN)
+            l_hi, l_lo = _lse(cnt, r_hi, r_lo)
+            if size == 8:
+                # (x - m) - lse with one final rounding: x - m and lse as exact pairs
                 for i in range(n):
-                    store(yp, i, narrow((np.float64(widen(load(xp, i, TIN))) - mm) - lse, TIN))
+                    v = load(xp, i, TIN)
+                    d_hi, d_lo = two_sum(v, -m)
+                    s, e = two_sum(d_hi, -l_hi)
+                    y = s + (e + (d_lo - l_lo))
+                    store(yp, i, y if _keep(kp, i, masked) else -math.inf)
             else:
+                mm = np.float64(m)
+                ninf = narrow(-math.inf, TIN)
                 for i in range(n):
-                    store_at(yp, i * sy, narrow((np.float64(widen(load_at(xp, i * sx, TIN))) - mm) - lse, TIN))
+                    y = narrow((np.float64(widen(load(xp, i, TIN))) - mm) - l_hi, TIN)
+                    store(yp, i, y if _keep(kp, i, masked) else ninf)
             return
         if size > 2:
             # float32/float64: keep the exp terms in y, then scale them
-            if ux and uy:
-                for i in range(n):
-                    store(yp, i, exp_diff(widen(load(xp, i, TIN)), m))
+            zero = like(0.0, m)
+            for i in range(n):
+                e = exp_diff(widen(load(xp, i, TIN)), m)
+                store(yp, i, e if _keep(kp, i, masked) else zero)
+            s_hi, _, _ = row_sum(xp, yp, kp, wp, n, m, TIN)
+            if size == 8:
+                for i in range(n):  # one rounding: the division
+                    store(yp, i, load(yp, i, TIN) / s_hi)
             else:
+                inv32 = like(1.0 / s_hi, m)  # one more rounding (1/S), for a loop without conversions
                 for i in range(n):
-                    store_at(yp, i * sy, exp_diff(widen(load_at(xp, i * sx, TIN)), m))
-            total = sum_stored(yp, sy, n, TIN)
-            inv = 1.0 / total
-            # float32 terms: one rounding of the double product; float64: divide (one rounding)
-            if uy:
-                if size == 8:
-                    for i in range(n):
-                        store(yp, i, load(yp, i, TIN) / total)
-                else:
-                    inv32 = like(inv, m)  # one more rounding (1/total), for a loop without conversions
-                    for i in range(n):
-                        store(yp, i, load(yp, i, TIN) * inv32)
-            else:
-                for i in range(n):
-                    e = np.float64(load_at(yp, i * sy, TIN))
-                    store_at(yp, i * sy, narrow(e / total if size == 8 else e * inv, TIN))
+                    store(yp, i, load(yp, i, TIN) * inv32)
         else:
             # float16 cannot hold the unscaled terms without a second rounding: recompute them
-            inv = 1.0 / sum_exp(xp, sx, n, m, TIN)
-            if ux and uy:
-                for i in range(n):
-                    store(yp, i, narrow(np.float64(exp_diff(widen(load(xp, i, TIN)), m)) * inv, TIN))
-            else:
-                for i in range(n):
-                    store_at(yp, i * sy, narrow(np.float64(exp_diff(widen(load_at(xp, i * sx, TIN)), m)) * inv, TIN))
+            s_hi, _, _ = row_sum(xp, yp, kp, wp, n, m, TIN)
+            inv = 1.0 / s_hi
+            zero = narrow(0.0, TIN)
+            for i in range(n):
+                y = narrow(np.float64(exp_diff(widen(load(xp, i, TIN)), m)) * inv, TIN)
+                store(yp, i, y if _keep(kp, i, masked) else zero)
 
     return row
 
 
-softmax_f32 = _make_row(_exp_diff_f32, _key_f32, _unkey_f32, -(2**31), log=False)
-softmax_f64 = _make_row(_exp_diff_f64, _key_f64, _unkey_f64, -(2**63), log=False)
-log_softmax_f32 = _make_row(_exp_diff_f32, _key_f32, _unkey_f32, -(2**31), log=True)
-log_softmax_f64 = _make_row(_exp_diff_f64, _key_f64, _unkey_f64, -(2**63), log=True)
+def _rows(log: bool, masked: bool) -> tuple:
+    f32 = _make_row(_exp_diff_f32, _key_f32, _unkey_f32, -(2**31), log, masked)
+    f64 = _make_row(_exp_diff_f64, _key_f64, _unkey_f64, -(2**63), log, masked)
+    return f32, f64
+
+
+softmax_f32, softmax_f64 = _rows(log=False, masked=False)
+log_softmax_f32, log_softmax_f64 = _rows(log=True, masked=False)
+masked_softmax_f32, masked_softmax_f64 = _rows(log=False, masked=True)
+masked_log_softmax_f32, masked_log_softmax_f64 = _rows(log=True, masked=True)
