@@ -84,11 +84,10 @@ def rows(fmt: Format | str, seed: int = 0) -> np.ndarray:
 
 
 def ufunc(act: Activation) -> Any:
-    """The ufunc of a registry entry: ``fastact.<name>``, or ``fastact.grad.<name>`` for a derivative."""
-    import fastact
-    from fastact.registry import Derivative
+    """The ufunc of a registry entry (``fastact.<path>``: a function, a derivative, a fast kernel)."""
+    from fastact import resolve
 
-    return getattr(fastact.grad if isinstance(act, Derivative) else fastact, act.name)
+    return resolve(act.path)
 
 
 def fastact_impl(act: Activation, fmt: Format | str) -> Impl:

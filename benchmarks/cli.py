@@ -99,19 +99,24 @@ def _choices(allowed: tuple[str, ...], what: str):
 
 def _functions(text: str) -> list[str]:
     # the registry imports numba: only when the command runs
-    from fastact.registry import DERIVATIVES, NAMES
+    from fastact.registry import DERIVATIVES, FAST, NAMES
 
-    # derivatives as grad.<name> (element-wise ones: the VJPs take (y, dy) rows, see tests/test_grad.py)
+    # derivatives as grad.<name> (element-wise ones: the VJPs take (y, dy) rows, see tests/test_grad.py),
+    # the fast tier's own kernels as fast.<name>
     grads = [f"grad.{d.name}" for d in DERIVATIVES if not d.is_rowwise]
+    fast = [f.path for f in FAST]
     items = _items(text)
     if items == ["all"]:
         return list(NAMES)
-    if items == ["grad.all"]:
-        return grads
-    bad = [t for t in items if t not in NAMES and t not in grads]
+    if items in (["grad.all"], ["fast.all"]):
+        return grads if items == ["grad.all"] else fast
+    bad = [t for t in items if t not in NAMES and t not in grads and t not in fast]
     if bad:
         raise argparse.ArgumentTypeError(
-            f"fastact has no function {bad[0]!r}; known: {', '.join(NAMES)}, grad.all, " + ", ".join(grads)
+            f"fastact has no function {bad[0]!r}; known: {', '.join(NAMES)}, grad.all, "
+            + ", ".join(grads)
+            + ", fast.all, "
+            + ", ".join(fast)
         )
     return items
 

@@ -141,17 +141,16 @@ class Progress:
 
 
 def entry(name: str) -> Any:
-    """The registry entry of a benchmarked name: a function, or ``grad.<name>`` for a derivative."""
-    from fastact.registry import get, get_grad
+    """The registry entry of a benchmarked name, its path: ``gelu``, ``grad.gelu``, ``fast.gelu``."""
+    from fastact.registry import by_path
 
-    return get_grad(name[5:]) if name.startswith("grad.") else get(name)
+    return by_path(name)
 
 
 def ufunc(name: str) -> Any:
-    import fastact
-    import fastact.grad
+    from fastact import resolve
 
-    return getattr(fastact.grad, name[5:]) if name.startswith("grad.") else getattr(fastact, name)
+    return resolve(name)
 
 
 def cases(plan: Plan) -> list[tuple[str, str, tuple[int, ...]]]:

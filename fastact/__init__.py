@@ -6,7 +6,9 @@ built on first access (``import fastact`` compiles nothing)::
     from fastact import gelu
     gelu(x, out=y)
 
-``fastact.registry`` lists what exists; ``python -m fastact list`` prints it.
+``fastact.grad`` holds the derivatives, ``fastact.fast`` the fast tier (the same names,
+faster kernels where they exist, looser claims).  ``fastact.registry`` lists what exists;
+``python -m fastact list`` prints it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _lazy, registry
+from ._lazy import resolve as resolve  # fastact.resolve("grad.gelu"): the one path -> ufunc lookup
 from .registry import NAMES
 
 __version__ = "0.1.0"
@@ -23,8 +26,8 @@ _getattr, __dir__ = _lazy.namespace(__name__, NAMES, registry.get)
 
 
 def __getattr__(name: str) -> Any:
-    if name == "grad":  # the derivatives' namespace, imported (not built) on first access
+    if name in ("grad", "fast"):  # the derivatives' and the fast tier's namespaces, imported (not built)
         import importlib
 
-        return importlib.import_module(".grad", __name__)
+        return importlib.import_module(f".{name}", __name__)
     return _getattr(name)

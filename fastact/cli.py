@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .registry import ACTIVATIONS, DERIVATIVES, Activation, Derivative
+from .registry import ACTIVATIONS, DERIVATIVES, DTYPES, FAST_BY_NAME, Activation, Derivative
 
 
 def _row(act: Activation) -> list[str]:
@@ -44,9 +44,17 @@ def table(rows: list[list[str]], header: list[str], markdown: bool = False) -> s
     return "\n".join(lines)
 
 
+def _tier(act: Activation) -> str:
+    """What ``fastact.fast.<name>`` is: its own kernels with their claims, or the exact ufunc."""
+    fast = FAST_BY_NAME.get(act.name)
+    if fast is None:
+        return "= exact"
+    return "own kernels, max ULP " + "/".join(f"{fast.max_ulp[d]:g}" for d in DTYPES) + " (f16/f32/f64)"
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    header = ["function", "formula", "loops", "kind", "approximates"]
-    print(table([_row(a) for a in ACTIVATIONS], header, markdown=args.markdown))
+    header = ["function", "formula", "loops", "kind", "approximates", "fastact.fast"]
+    print(table([[*_row(a), _tier(a)] for a in ACTIVATIONS], header, markdown=args.markdown))
     if args.peers:
         libs = ["PyTorch", "JAX", "Keras", "TF", "SciPy"]
         rows = [[a.name] + [a.peers.get(lib, "-") for lib in libs] for a in ACTIVATIONS]

@@ -996,3 +996,61 @@ def get_grad(name: str) -> Derivative:
         return GRAD_BY_NAME[name]
     except KeyError:
         raise KeyError(f"fastact.grad has no derivative {name!r}; known: {', '.join(GRAD_NAMES)}") from None
+
+
+# ------------------------------------------------------------------ the fast tier (fastact.fast)
+
+
+@dataclass(frozen=True)
+class Fast(Activation):
+    """``fastact.fast.<name>``: a registry function with faster kernels and a looser claim.
+
+    The same function (formula, parameters, reference, special values) as ``fastact.<name>``;
+    only ``kernels`` and ``max_ulp`` (and ``notes``) differ.  Built by ``build.build`` like the
+    others.  A function without an entry here is served in ``fastact.fast`` by its exact
+    ufunc itself (the same object): its exact kernel is already as fast as the peers'."""
+
+    @property
+    def symbol(self) -> str:
+        return f"fast_{self.name}"
+
+    @property
+    def path(self) -> str:
+        return f"fast.{self.name}"
+
+
+FAST_ULP = {"float16": 0.501, "float32": 4.0, "float64": 4.0}  # the tier's ceiling (issue 15)
+
+
+def _fast(of: str, kernels: dict[str, Kernel], max_ulp: dict[str, float], notes: str) -> Fast:
+    """The fast entry of registry function ``of``: its fields, with ``kernels``, ``max_ulp``, ``notes``."""
+    from dataclasses import fields
+
+    f = BY_NAME[of]
+    return Fast(
+        **{
+            **{k.name: getattr(f, k.name) for k in fields(Activation)},
+            "kernels": kernels,
+            "max_ulp": max_ulp,
+            "notes": notes,
+        }
+    )
+
+
+FAST: tuple[Fast, ...] = ()
+FAST_BY_NAME: dict[str, Fast] = {f.name: f for f in FAST}
+
+
+def get_fast(name: str) -> Activation:
+    """What ``fastact.fast.<name>`` serves: its ``Fast`` entry, or the exact function's entry
+    (``path`` without ``fast.``: the namespace hands out the exact ufunc itself)."""
+    return FAST_BY_NAME.get(name) or get(name)
+
+
+def by_path(path: str) -> Activation:
+    """The entry of ``fastact.<path>``: ``gelu``, ``grad.gelu`` or ``fast.gelu``."""
+    tier, _, name = path.rpartition(".")
+    return {"": get, "grad": get_grad, "fast": get_fast}[tier](name)
+
+
+ENTRIES: tuple[Activation, ...] = ACTIVATIONS + DERIVATIVES + FAST  # everything that is built

@@ -37,15 +37,6 @@ def _operand(a: Any) -> Any:
     return np.asarray(a)
 
 
-def _from_path(path: str) -> Any:
-    """``fastact.<path>``, e.g. ``grad.softmax`` (what a pickled RowFunction unpickles to)."""
-    import functools
-
-    import fastact
-
-    return functools.reduce(getattr, path.split("."), fastact)
-
-
 class RowFunction:
     """A function along an axis, ``f(*inputs, out=None, axis=-1, where=None)``; see the module doc."""
 
@@ -75,7 +66,9 @@ class RowFunction:
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # pickles to itself, as the ufuncs do: looked up by its path under fastact
-        return _from_path, (self._act.path,)
+        from ._lazy import resolve
+
+        return resolve, (self._act.path,)
 
     def __repr__(self) -> str:
         return f"<fastact row function {self._act.path} (gufunc {self.ufunc.signature})>"

@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import all_float16, same_bits
+from conftest import all_float16, same_bits, ufunc
 
 import fastact
 import fastact.grad
@@ -27,10 +27,6 @@ CASES = [(d, p) for d in GRADS for p in d.example_params()]
 CASE_IDS = [f"{d.name}{list(p) if p else ''}" for d, p in CASES]
 by_case = pytest.mark.parametrize("d,params", CASES, ids=CASE_IDS)
 by_grad = pytest.mark.parametrize("d", GRADS, ids=lambda d: d.name)
-
-
-def ufunc(d: Derivative) -> np.ufunc:
-    return getattr(fastact.grad, d.name)
 
 
 def cast(params, dtype) -> list[np.ndarray]:
