@@ -26,7 +26,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="output directory (default: ./report): new, empty, or an earlier report's; nothing else is touched",
     )
     p.add_argument(
-        "--functions", default="", metavar="a,b", help="comma-separated function names (default: all of them)"
+        "--functions",
+        default="",
+        metavar="a,b",
+        help="comma-separated function names, fast.<name> or fast.all for the fast tier's kernels (default: all "
+        "functions; their fast kernels are in each function's peer table)",
     )
     p.add_argument(
         "--dtypes",
@@ -70,12 +74,14 @@ def _split(value: str) -> list[str]:
 
 def check(args: argparse.Namespace) -> dict:
     """Validated settings; ``ValueError`` with a one-line message for bad arguments."""
-    from fastact.registry import NAMES  # fastact itself is light: no SciPy, mpmath or matplotlib
+    from fastact.registry import FAST, NAMES  # fastact itself is light: no SciPy, mpmath or matplotlib
 
-    functions = _split(args.functions) or list(NAMES)
-    unknown = [f for f in functions if f not in NAMES]
+    fast = [f.path for f in FAST]  # the fast tier's own kernels, measured as functions of their own
+    functions = [n for f in _split(args.functions) for n in (fast if f == "fast.all" else [f])] or list(NAMES)
+    unknown = [f for f in functions if f not in NAMES and f not in fast]
     if unknown:
-        raise ValueError(f"unknown function {unknown[0]!r} in --functions (known: {', '.join(NAMES)})")
+        known = ", ".join([*NAMES, "fast.all", *fast])
+        raise ValueError(f"unknown function {unknown[0]!r} in --functions (known: {known})")
     dtypes = _split(args.dtypes)
     if not dtypes:
         raise ValueError("--dtypes is empty")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from fastact.registry import GRADS_OF, ZERO_WINDOW, Activation, Derivative
+from fastact.registry import ZERO_WINDOW, Activation, Derivative
 
 from .formats import get_format
 from .metrics import ulp_of
@@ -24,7 +24,7 @@ from .throughput import fastact_speed
 
 def derivatives_of(acts: list[Activation]) -> list[Derivative]:
     """The element-wise derivatives of ``acts`` (row functions have VJPs, tested in tests/test_grad.py)."""
-    return [d for a in acts if not a.is_rowwise for d in GRADS_OF.get(a.name, ())]
+    return [d for a in acts if not a.is_rowwise for d in a.grads]
 
 
 def measure(d: Derivative, fmt: str, samples: int, n64: int) -> dict[str, Any]:

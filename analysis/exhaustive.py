@@ -74,7 +74,7 @@ def _block(act: Activation, start: int, stop: int, params: tuple, stats: ErrorSt
 
 
 def checkpoint_path(out_dir: Path, act: Activation) -> Path:
-    return Path(out_dir) / "checkpoints" / f"exhaustive-{act.name}-float32.json"
+    return Path(out_dir) / "checkpoints" / f"exhaustive-{act.symbol}-float32.json"
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -97,7 +97,7 @@ def run(
     """
     f = FORMATS["float32"]
     params = format_params(act, f)
-    key = {"version": VERSION, "function": act.name, "params": [float(p) for p in params], "stop": stop}
+    key = {"version": VERSION, "function": act.path, "params": [float(p) for p in params], "stop": stop}
     path = checkpoint_path(out_dir, act)
     state: dict[str, Any] = {**key, "next": 0, "seconds": 0.0, "stats": None, "binade_max": [0.0] * 512}
     if path.exists():
@@ -118,7 +118,7 @@ def run(
         state.update(next=pos, seconds=time.perf_counter() - t0, stats=stats.state(), binade_max=bmax.tolist())
         _write_json(path, state)
         if progress is not None:
-            _bar(progress, act.name, pos, stop, state["seconds"])
+            _bar(progress, act.path, pos, stop, state["seconds"])
     if progress is not None:
         progress.write("\n")
     return {

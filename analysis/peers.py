@@ -175,6 +175,23 @@ def jax_peers(act: Activation) -> list[Peer]:
     return [Peer(f"JAX {jax.__version__}", label, call, "jax")]
 
 
+def fast_peers(act: Activation) -> list[Peer]:
+    """fastact's own fast kernel of ``act`` (``fastact.fast``), beside the peers: its error and
+    speed on the same inputs, in the same tables."""
+    from fastact.registry import FAST_BY_NAME
+
+    if act.path != act.name or act.name not in FAST_BY_NAME:
+        return []
+    from fastact import resolve
+
+    uf = resolve(FAST_BY_NAME[act.name].path)
+
+    def call(x: np.ndarray, params: tuple) -> np.ndarray:
+        return uf(x, *[np.asarray(p, x.dtype) for p in params])
+
+    return [Peer("fastact.fast", f"fastact.fast.{act.name}", call, "numpy")]
+
+
 def peers_for(act: Activation) -> list[Peer]:
-    """Every installed peer of ``act``."""
-    return numpy_peers(act) + torch_peers(act) + jax_peers(act)
+    """Every installed peer of ``act``, after fastact's own fast kernel."""
+    return fast_peers(act) + numpy_peers(act) + torch_peers(act) + jax_peers(act)

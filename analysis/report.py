@@ -44,7 +44,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from fastact.registry import Activation, get
+from fastact.registry import Activation, by_path, get
 
 from . import approximation, derivatives, exhaustive, plots, throughput, worked_example
 from .atomic import atomic_dir
@@ -79,16 +79,16 @@ def measure_all(
     t_all = time.perf_counter()
     seconds: dict[str, float] = {}
     res: dict[str, Any] = {"schema": 1}
-    names = [a.name for a in acts]
+    names = [a.path for a in acts]
 
     t = time.perf_counter()
     res["oracle_validation"] = {}
     for a in acts:
-        if a.is_rowwise or a.oracle is None:
+        if a.is_rowwise or a.oracle is None or a.path != a.name:  # a fast kernel shares its function's oracle
             continue
-        _log(log, f"oracle validation {a.name}")
+        _log(log, f"oracle validation {a.path}")
         n = len(hard_inputs(a, oracle_points, np.float32)) * len(a.example_params())
-        res["oracle_validation"][a.name] = {"points": n, "max_ulp32": validate(a, n=oracle_points)}
+        res["oracle_validation"][a.path] = {"points": n, "max_ulp32": validate(a, n=oracle_points)}
     seconds["oracle_validation"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -96,19 +96,19 @@ def measure_all(
     peer_res: dict[str, Any] = {}
     curves: dict[str, list] = {d: [] for d in dtypes}
     for a in acts:
-        _log(log, f"sweeps {a.name}")
+        _log(log, f"sweeps {a.path}")
         peers = peers_for(a)
-        acc[a.name], peer_res[a.name] = {}, {}
+        acc[a.path], peer_res[a.path] = {}, {}
         for d in dtypes:
             sw = sweep(a, d, samples, n64)
-            acc[a.name][d] = {
+            acc[a.path][d] = {
                 "kind": sw.kind,
                 "params": [float(p) for p in sw.params],
                 "stats": sw.stats.summary(),
                 "special": sw.special,
             }
             if not a.is_rowwise:
-                curves[d].append((a.name, *plots.binned_max(sw.x, sw.err, *a.domain)))
+                curves[d].append((a.path, *plots.binned_max(sw.x, sw.err, *a.domain)))
             rows = []
             for p in peers:
                 try:
@@ -116,7 +116,7 @@ def measure_all(
                     rows.append({"library": p.library, "label": p.label, "stats": st.summary(), "special": special})
                 except Exception as e:  # a dtype the peer does not support: say so, keep going
                     rows.append({"library": p.library, "label": p.label, "error": f"{type(e).__name__}: {e}"[:200]})
-            peer_res[a.name][d] = rows
+            peer_res[a.path][d] = rows
     res["accuracy"], res["peers"] = acc, peer_res
     seconds["sweeps_and_peers"] = time.perf_counter() - t
 
@@ -132,8 +132,8 @@ def measure_all(
         t = time.perf_counter()
         for a in acts:
             if not a.is_rowwise:
-                _log(log, f"exhaustive float32 {a.name} (checkpoint in {exhaustive.checkpoint_path(out_dir, a)})")
-                res["exhaustive"][a.name] = exhaustive.run(a, out_dir)
+                _log(log, f"exhaustive float32 {a.path} (checkpoint in {exhaustive.checkpoint_path(out_dir, a)})")
+                res["exhaustive"][a.path] = exhaustive.run(a, out_dir)
         seconds["exhaustive"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -159,22 +159,22 @@ def measure_all(
     copy_s = throughput.copy_time()
     tp: dict[str, Any] = {"copy_melem_s": throughput.N / copy_s / 1e6, "fastact": {}, "peers": {}}
     for a in acts:
-        tp["fastact"][a.name] = throughput.fastact_speed(a)
-        tp["peers"][a.name] = []
+        tp["fastact"][a.path] = throughput.fastact_speed(a)
+        tp["peers"][a.path] = []
         for p in peers_for(a):
             try:
-                tp["peers"][a.name].append(
+                tp["peers"][a.path].append(
                     {"library": p.library, "label": p.label, **throughput.peer_speed(a, p, copy_s)}
                 )
             except Exception as e:
-                tp["peers"][a.name].append({"library": p.library, "label": p.label, "error": str(e)[:200]})
+                tp["peers"][a.path].append({"library": p.library, "label": p.label, "error": str(e)[:200]})
     res["throughput"] = tp
     seconds["throughput"] = time.perf_counter() - t
 
     t = time.perf_counter()
     _log(log, "plots")
     files = []
-    plots.functions(acts, plot_dir / "functions.png")
+    plots.functions([a for a in acts if a.path == a.name], plot_dir / "functions.png")  # fast: same curves
     files.append("functions.png")
     if approx_curves:
         plots.approximation(approx_curves, plot_dir / "approximation.png")
@@ -697,7 +697,7 @@ def generate(
     import os
 
     out = Path(out).absolute()
-    acts = [get(n) for n in functions]
+    acts = [by_path(n) for n in functions]
     with atomic_dir(out, REPORT_COMMAND, reserve=("checkpoints",)) as tmp:
         res = measure_all(acts, dtypes, samples, float64_samples, oracle_points, run_exhaustive, out, tmp, log)
         res = {

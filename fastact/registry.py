@@ -1018,6 +1018,10 @@ class Fast(Activation):
     def path(self) -> str:
         return f"fast.{self.name}"
 
+    @property
+    def grads(self) -> tuple[Derivative, ...]:
+        return ()  # the derivatives are fastact.grad's, of the exact function
+
 
 FAST_ULP = {"float16": 0.501, "float32": 4.0, "float64": 4.0}  # the tier's ceiling (issue 15)
 
