@@ -168,6 +168,11 @@ def _clip(v: Any, lo: Any, hi: Any) -> Any:
     return lo if v <= lo else hi if v >= hi else v
 
 
+_NAN_IN = "NaN in either input -> NaN"
+# where a derivative has no limit at x = -inf with an infinite parameter (the limits in x and in
+# the parameter disagree) it is NaN, as IEEE's inf - inf
+_NO_LIMIT = "NaN at x = -inf (no limit: {} for every finite {}, {} for every finite x)"
+
 ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="relu",
@@ -202,7 +207,11 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "Keras": "leaky_relu (0.2; layer 0.3)",
             "TF": "tf.nn.leaky_relu (alpha 0.2)",
         },
-        special="slope * x with IEEE rules for x <= 0: -0.0 -> -0.0 * slope, -inf * 0 = NaN (as PyTorch)",
+        special=(
+            "x <= 0: slope * x with IEEE's signs, also at +-0 (leaky_relu(+0.0, -1) = -0.0, as PyTorch), "
+            "but 0 * inf gives the limit: -inf with slope +-0 -> -+0.0, +-0 with slope +-inf -> a zero of the "
+            "product's sign (PyTorch: NaN); " + _NAN_IN
+        ),
         examples={"negative_slope": (0.01, 0.2, 0.3)},
         notes="No default slope: peers disagree (0.01, 0.2, 0.3).",
     ),
@@ -214,7 +223,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         reference=lambda mp, x, a: x if x > 0 else a * x,
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * x),
         peers={"PyTorch": "F.prelu", "Keras": "layers.PReLU"},
-        special="as leaky_relu",
+        special="as leaky_relu (the weight for the slope)",
         examples={"weight": (0.25, -0.5)},
         notes="Same math as leaky_relu; the slope is a learned array that broadcasts against x.",
     ),
@@ -362,7 +371,10 @@ ACTIVATIONS += (
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0))),
         peers={"PyTorch": "F.elu (alpha 1)", "JAX": "jax.nn.elu", "Keras": "elu", "TF": "tf.nn.elu (alpha 1 only)"},
-        special="-inf -> -alpha; -0.0 -> -0.0 * alpha",
+        special=(
+            "x >= 0 gives x: +-0 keep their sign for every alpha (as PyTorch); -inf -> -alpha, so "
+            "alpha = +-inf gives -+inf for every x < 0; " + _NAN_IN
+        ),
         examples={"alpha": (1.0, 0.5)},
         max_ulp=SMOOTH_ULP,
     ),
@@ -384,7 +396,12 @@ ACTIVATIONS += (
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x / a),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0) / a)),
         peers={"PyTorch": "F.celu (alpha 1)", "JAX": "jax.nn.celu", "Keras": "celu"},
-        special="-inf -> -alpha",
+        special=(
+            "x >= 0 gives x: +-0 keep their sign for every alpha; -inf -> -alpha for alpha > 0, -inf for "
+            "alpha < 0 (as PyTorch); alpha = +-0, where x/alpha is undefined: the one-sided limits IEEE's "
+            "x/+-0 point to, alpha -> 0+ (relu: -0.0 for x < 0) and alpha -> 0- (-inf for x < 0) "
+            "(PyTorch raises); alpha = +-inf: x (the limit); " + _NAN_IN
+        ),
         examples={"alpha": (1.0, 0.5)},
         max_ulp=SMOOTH_ULP,
     ),
@@ -422,7 +439,11 @@ ACTIVATIONS += (
         reference=lambda mp, x, b: x * _sig(mp, b * x),
         oracle=lambda np, sp, x, b: x * sp.expit(b * x),
         peers={"TF": "tf.nn.silu(x, beta)"},
-        special="as silu for beta > 0",
+        special=(
+            "+-0 -> +-0; beta = +-0: x/2 (+-inf -> +-inf); x = +-inf: x where beta x -> +inf, the zero of "
+            "x's sign where beta x -> -inf (as silu for beta > 0: -inf -> -0.0; beta < 0: -inf -> -inf, "
+            "+inf -> +0.0); beta = +-inf: x or that zero, by the sign of beta x; " + _NAN_IN
+        ),
         examples={"beta": (1.0, 1.702)},
         max_ulp=SMOOTH_ULP,
     ),
