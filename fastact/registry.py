@@ -717,7 +717,10 @@ def _slope_grads(of: str, slope: str, note: str, special: str) -> tuple[Derivati
             native(dpw.leaky_relu),
             lambda mp, x, a: mp.mpf(1) if x > 0 else a,
             oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a) + 0 * x,
-            special=_PW.format(of),
+            special=(
+                f"the {slope.split('_')[-1]} at 0 (PyTorch's convention, autograd of F.{of}), any {slope} "
+                f"(also infinite); {_NAN_IN} (PyTorch gives a branch's value)"
+            ),
             max_ulp=EXACT_ULP,
         ),
         _grad(
@@ -755,12 +758,12 @@ DERIVATIVES: tuple[Derivative, ...] = (
         special=_PW.format("relu6"),
         max_ulp=EXACT_ULP,
     ),
-    *_slope_grads("leaky_relu", "negative_slope", "", "-0.0 -> -0.0, -inf -> -inf; NaN -> NaN"),
+    *_slope_grads("leaky_relu", "negative_slope", "", "-0.0 -> -0.0, -inf -> -inf, for every slope; " + _NAN_IN),
     *_slope_grads(
         "prelu",
         "weight",
         "  (sum it over the broadcast axes for a per-channel weight's gradient)",
-        "-0.0 -> -0.0 (as PyTorch), -inf -> -inf; NaN -> NaN",
+        "-0.0 -> -0.0 (as PyTorch), -inf -> -inf, for every weight; " + _NAN_IN,
     ),
     _grad(
         "hard_sigmoid",
@@ -840,7 +843,14 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _wide("elu"),
         lambda mp, x, a: mp.mpf(1) if x > 0 else a * mp.exp(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a * np.exp(np.minimum(x, 0.0))),
-        special="alpha at 0 (PyTorch's convention); -inf -> alpha * 0; NaN -> NaN (PyTorch: 1)",
+        special=(
+            "alpha at 0 (PyTorch's convention); -inf -> alpha * 0 (a zero of alpha's sign); alpha = +-inf: "
+            "+-inf for finite x <= 0, "
+            + _NO_LIMIT.format("0", "alpha", "+-inf")
+            + "; "
+            + _NAN_IN
+            + " (PyTorch: 1 for x = NaN)"
+        ),
         knees=(0.0,),
     ),
     _grad(
@@ -850,7 +860,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
         lambda mp, x, a: mp.mpf(0) if x > 0 else mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0))),
         wrt="alpha",
-        special="-inf -> -1, -0.0 -> -0.0; NaN -> NaN",
+        special="-inf -> -1, -0.0 -> -0.0, for every alpha; " + _NAN_IN,
         knees=(0.0,),
     ),
     _grad(
@@ -869,7 +879,13 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _wide("celu"),
         lambda mp, x, a: mp.mpf(1) if x > 0 else mp.exp(x / a),
         oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0) / a)),
-        special="1 at 0 (both sides agree); -inf -> 0; NaN -> NaN",
+        special=(
+            "1 at 0 for every alpha (both sides agree); -inf -> 0 for alpha > 0, +inf for alpha < 0; "
+            "alpha = +0 / -0 (the limits alpha -> 0+-): 0 / +inf for x < 0; alpha = +-inf: 1 for finite x, "
+            + _NO_LIMIT.format("0 or +inf", "alpha", "1")
+            + "; "
+            + _NAN_IN
+        ),
         knees=(0.0,),
     ),
     _grad(
@@ -879,7 +895,13 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _celu_alpha_ref,
         oracle=_o_celu_alpha,
         wrt="alpha",
-        special="-inf -> -1 (alpha > 0); NaN -> NaN",
+        special=(
+            "-0.0 at x = +-0 for every alpha; -inf -> -1 for alpha > 0, -inf for alpha < 0; alpha = +0 / -0 "
+            "(the limits alpha -> 0+-): -1 / -inf for x < 0; alpha = +-inf: -0.0 for finite x < 0, "
+            + _NO_LIMIT.format("-1 or -inf", "alpha", "0")
+            + "; "
+            + _NAN_IN
+        ),
         knees=(0.0,),
         notes="Summed as -e^q (expm1(-q) + q) by a series of positive terms for |q| < 2: no cancellation near 0.",
         bound=1.0,
@@ -910,7 +932,10 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _wide("swish"),
         lambda mp, x, b: _sig_lin(mp, b * x, b * x),
         oracle=lambda np, sp, x, b: _o_sig_lin(np, sp, b * x, b * x),
-        special="as silu' for beta > 0",
+        special=(
+            "silu' at beta x: beta x -> -inf gives -0.0, +inf gives 1 (beta > 0: as silu'; beta < 0: "
+            "-inf -> 1, +inf -> -0.0); 1/2 at beta = +-0 or x = +-0, also with the other infinite; " + _NAN_IN
+        ),
         zeros=(-1.2784645427610738,),
         bound=1.0998393201288669,
         notes="The zero moves to -1.278/beta (claim checked at the examples' betas).",
@@ -922,7 +947,10 @@ DERIVATIVES: tuple[Derivative, ...] = (
         lambda mp, x, b: x**2 * _dsig(mp, b * x),
         oracle=lambda np, sp, x, b: x**2 * sp.expit(b * x) * sp.expit(-b * x),
         wrt="beta",
-        special="+-inf -> 0 (beta != 0); NaN -> NaN",
+        special=(
+            "+-inf -> 0 for beta != 0, and beta = +-inf -> 0 (the limits); beta = +-0: x^2/4, +inf at "
+            "x = +-inf; x = +-0 -> 0 for every beta; " + _NAN_IN
+        ),
     ),
     _grad(
         "mish",
