@@ -171,6 +171,11 @@ def _clip(v: Any, lo: Any, hi: Any) -> Any:
     return lo if v <= lo else hi if v >= hi else v
 
 
+_NAN_IN = "NaN in either input -> NaN"
+# where a derivative has no limit at x = -inf with an infinite parameter (the limits in x and in
+# the parameter disagree) it is NaN, as IEEE's inf - inf
+_NO_LIMIT = "NaN at x = -inf (no limit: {} for every finite {}, {} for every finite x)"
+
 ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="relu",
@@ -205,7 +210,11 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "Keras": "leaky_relu (0.2; layer 0.3)",
             "TF": "tf.nn.leaky_relu (alpha 0.2)",
         },
-        special="slope * x with IEEE rules for x <= 0: -0.0 -> -0.0 * slope, -inf * 0 = NaN (as PyTorch)",
+        special=(
+            "x <= 0: slope * x with IEEE's signs, also at +-0 (leaky_relu(+0.0, -1) = -0.0, as PyTorch), "
+            "but 0 * inf gives the limit: -inf with slope +-0 -> -+0.0, +-0 with slope +-inf -> a zero of the "
+            "product's sign (PyTorch: NaN); " + _NAN_IN
+        ),
         examples={"negative_slope": (0.01, 0.2, 0.3)},
         notes="No default slope: peers disagree (0.01, 0.2, 0.3).",
     ),
@@ -217,7 +226,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         reference=lambda mp, x, a: x if x > 0 else a * x,
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * x),
         peers={"PyTorch": "F.prelu", "Keras": "layers.PReLU"},
-        special="as leaky_relu",
+        special="as leaky_relu (the weight for the slope)",
         examples={"weight": (0.25, -0.5)},
         notes="Same math as leaky_relu; the slope is a learned array that broadcasts against x.",
     ),
@@ -365,7 +374,10 @@ ACTIVATIONS += (
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0))),
         peers={"PyTorch": "F.elu (alpha 1)", "JAX": "jax.nn.elu", "Keras": "elu", "TF": "tf.nn.elu (alpha 1 only)"},
-        special="-inf -> -alpha; -0.0 -> -0.0 * alpha",
+        special=(
+            "x >= 0 gives x: +-0 keep their sign for every alpha (as PyTorch); -inf -> -alpha, so "
+            "alpha = +-inf gives -+inf for every x < 0; " + _NAN_IN
+        ),
         examples={"alpha": (1.0, 0.5)},
         max_ulp=SMOOTH_ULP,
     ),
@@ -387,7 +399,12 @@ ACTIVATIONS += (
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x / a),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0) / a)),
         peers={"PyTorch": "F.celu (alpha 1)", "JAX": "jax.nn.celu", "Keras": "celu"},
-        special="-inf -> -alpha",
+        special=(
+            "x >= 0 gives x: +-0 keep their sign for every alpha; -inf -> -alpha for alpha > 0, -inf for "
+            "alpha < 0 (as PyTorch); alpha = +-0, where x/alpha is undefined: the one-sided limits IEEE's "
+            "x/+-0 point to, alpha -> 0+ (relu: -0.0 for x < 0) and alpha -> 0- (-inf for x < 0) "
+            "(PyTorch raises); alpha = +-inf: x (the limit); " + _NAN_IN
+        ),
         examples={"alpha": (1.0, 0.5)},
         max_ulp=SMOOTH_ULP,
     ),
@@ -425,7 +442,11 @@ ACTIVATIONS += (
         reference=lambda mp, x, b: x * _sig(mp, b * x),
         oracle=lambda np, sp, x, b: x * sp.expit(b * x),
         peers={"TF": "tf.nn.silu(x, beta)"},
-        special="as silu for beta > 0",
+        special=(
+            "+-0 -> +-0; beta = +-0: x/2 (+-inf -> +-inf); x = +-inf: x where beta x -> +inf, the zero of "
+            "x's sign where beta x -> -inf (as silu for beta > 0: -inf -> -0.0; beta < 0: -inf -> -inf, "
+            "+inf -> +0.0); beta = +-inf: x or that zero, by the sign of beta x; " + _NAN_IN
+        ),
         examples={"beta": (1.0, 1.702)},
         max_ulp=SMOOTH_ULP,
     ),
@@ -710,7 +731,10 @@ def _slope_grads(of: str, slope: str, note: str, special: str) -> tuple[Derivati
             native(dpw.leaky_relu),
             lambda mp, x, a: mp.mpf(1) if x > 0 else a,
             oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a) + 0 * x,
-            special=_PW.format(of),
+            special=(
+                f"the {slope.split('_')[-1]} at 0 (PyTorch's convention, autograd of F.{of}), any {slope} "
+                f"(also infinite); {_NAN_IN} (PyTorch gives a branch's value)"
+            ),
             max_ulp=EXACT_ULP,
         ),
         _grad(
@@ -748,12 +772,12 @@ DERIVATIVES: tuple[Derivative, ...] = (
         special=_PW.format("relu6"),
         max_ulp=EXACT_ULP,
     ),
-    *_slope_grads("leaky_relu", "negative_slope", "", "-0.0 -> -0.0, -inf -> -inf; NaN -> NaN"),
+    *_slope_grads("leaky_relu", "negative_slope", "", "-0.0 -> -0.0, -inf -> -inf, for every slope; " + _NAN_IN),
     *_slope_grads(
         "prelu",
         "weight",
         "  (sum it over the broadcast axes for a per-channel weight's gradient)",
-        "-0.0 -> -0.0 (as PyTorch), -inf -> -inf; NaN -> NaN",
+        "-0.0 -> -0.0 (as PyTorch), -inf -> -inf, for every weight; " + _NAN_IN,
     ),
     _grad(
         "hard_sigmoid",
@@ -833,7 +857,14 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _wide("elu"),
         lambda mp, x, a: mp.mpf(1) if x > 0 else a * mp.exp(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a * np.exp(np.minimum(x, 0.0))),
-        special="alpha at 0 (PyTorch's convention); -inf -> alpha * 0; NaN -> NaN (PyTorch: 1)",
+        special=(
+            "alpha at 0 (PyTorch's convention); -inf -> alpha * 0 (a zero of alpha's sign); alpha = +-inf: "
+            "+-inf for finite x <= 0, "
+            + _NO_LIMIT.format("0", "alpha", "+-inf")
+            + "; "
+            + _NAN_IN
+            + " (PyTorch: 1 for x = NaN)"
+        ),
         knees=(0.0,),
     ),
     _grad(
@@ -843,7 +874,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
         lambda mp, x, a: mp.mpf(0) if x > 0 else mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0))),
         wrt="alpha",
-        special="-inf -> -1, -0.0 -> -0.0; NaN -> NaN",
+        special="-inf -> -1, -0.0 -> -0.0, for every alpha; " + _NAN_IN,
         knees=(0.0,),
     ),
     _grad(
@@ -862,7 +893,13 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _wide("celu"),
         lambda mp, x, a: mp.mpf(1) if x > 0 else mp.exp(x / a),
         oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0) / a)),
-        special="1 at 0 (both sides agree); -inf -> 0; NaN -> NaN",
+        special=(
+            "1 at 0 for every alpha (both sides agree); -inf -> 0 for alpha > 0, +inf for alpha < 0; "
+            "alpha = +0 / -0 (the limits alpha -> 0+-): 0 / +inf for x < 0; alpha = +-inf: 1 for finite x, "
+            + _NO_LIMIT.format("0 or +inf", "alpha", "1")
+            + "; "
+            + _NAN_IN
+        ),
         knees=(0.0,),
     ),
     _grad(
@@ -872,7 +909,13 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _celu_alpha_ref,
         oracle=_o_celu_alpha,
         wrt="alpha",
-        special="-inf -> -1 (alpha > 0); NaN -> NaN",
+        special=(
+            "-0.0 at x = +-0 for every alpha; -inf -> -1 for alpha > 0, -inf for alpha < 0; alpha = +0 / -0 "
+            "(the limits alpha -> 0+-): -1 / -inf for x < 0; alpha = +-inf: -0.0 for finite x < 0, "
+            + _NO_LIMIT.format("-1 or -inf", "alpha", "0")
+            + "; "
+            + _NAN_IN
+        ),
         knees=(0.0,),
         notes="Summed as -e^q (expm1(-q) + q) by a series of positive terms for |q| < 2: no cancellation near 0.",
         bound=1.0,
@@ -903,7 +946,10 @@ DERIVATIVES: tuple[Derivative, ...] = (
         _wide("swish"),
         lambda mp, x, b: _sig_lin(mp, b * x, b * x),
         oracle=lambda np, sp, x, b: _o_sig_lin(np, sp, b * x, b * x),
-        special="as silu' for beta > 0",
+        special=(
+            "silu' at beta x: beta x -> -inf gives -0.0, +inf gives 1 (beta > 0: as silu'; beta < 0: "
+            "-inf -> 1, +inf -> -0.0); 1/2 at beta = +-0 or x = +-0, also with the other infinite; " + _NAN_IN
+        ),
         zeros=(-1.2784645427610738,),
         bound=1.0998393201288669,
         notes="The zero moves to -1.278/beta (claim checked at the examples' betas).",
@@ -915,7 +961,10 @@ DERIVATIVES: tuple[Derivative, ...] = (
         lambda mp, x, b: x**2 * _dsig(mp, b * x),
         oracle=lambda np, sp, x, b: x**2 * sp.expit(b * x) * sp.expit(-b * x),
         wrt="beta",
-        special="+-inf -> 0 (beta != 0); NaN -> NaN",
+        special=(
+            "+-inf -> 0 for beta != 0, and beta = +-inf -> 0 (the limits); beta = +-0: x^2/4, +inf at "
+            "x = +-inf; x = +-0 -> 0 for every beta; " + _NAN_IN
+        ),
     ),
     _grad(
         "mish",

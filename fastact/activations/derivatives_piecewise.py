@@ -3,8 +3,8 @@
 Conventions at the kinks follow PyTorch's autograd (2.x): the derivative of a clip
 is taken as 0 at its knees (relu'(0) = 0, relu6' at 0 and 6, hard_tanh' at +-1,
 hard_sigmoid6' and hard_swish' at +-3 take the outer piece's value); leaky_relu and
-prelu use the slope at 0 (the ``x <= 0`` piece).  NaN gives NaN (PyTorch gives the
-slope of whichever branch its comparison picks).
+prelu use the slope at 0 (the ``x <= 0`` piece).  NaN in any input gives NaN (PyTorch gives
+the slope of whichever branch its comparison picks).
 
 Constant-valued derivatives work in the storage type ("native" kernels): each
 result is one constant rounded once.  hard_swish' = (2x + 3)/6 is formed like
@@ -12,6 +12,8 @@ result is one constant rounded once.  hard_swish' = (2x + 3)/6 is formed like
 """
 
 from __future__ import annotations
+
+import math
 
 from .._numba import jit, like
 from ..kernels.dd import div_dd_const, two_sum
@@ -59,15 +61,18 @@ def hard_sigmoid6(x):
 
 @jit
 def leaky_relu(x, negative_slope):
-    """d/dx leaky_relu(x, a) = 1 for x > 0, else a (a at 0, as PyTorch)."""
-    y = like(1.0, x) if x > like(0.0, x) else negative_slope
+    """d/dx leaky_relu(x, a) = 1 for x > 0, else a (a at 0, as PyTorch); NaN in either input gives NaN."""
+    a = negative_slope
+    threshold = like(0.0, x) if a == a else like(math.inf, x)  # a NaN: every x gets a
+    y = like(1.0, x) if x > threshold else a
     return x if x != x else y
 
 
 @jit
 def leaky_relu_slope(x, negative_slope):
-    """d/da leaky_relu(x, a) = 0 for x > 0, else x (-0.0 at -0.0, as PyTorch's prelu)."""
-    return like(0.0, x) if x > like(0.0, x) else x
+    """d/da leaky_relu(x, a) = 0 for x > 0, else x (-0.0 at -0.0, as PyTorch's prelu); NaN in either input gives NaN."""
+    y = like(0.0, x) if x > like(0.0, x) else x
+    return negative_slope if negative_slope != negative_slope else y
 
 
 @jit

@@ -31,7 +31,7 @@ from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_N, ERFCX_W
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
 from ..kernels.exp import LN2_TIMES_1000, exp_dd, exp_n, exp_split_f64, exp_w, expm1_f64, expm1_w, shifted_arg
 from ..kernels.poly import horner
-from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _split, gelu_sigmoid_arg
+from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _nan_if_nan, _split, gelu_sigmoid_arg
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see ``smooth``)
 
@@ -133,15 +133,32 @@ def _family(exp_t, expm1, precise: bool):
         return sig_lin(x, 0.0, x, 0.0)
 
     @_kernel
-    def swish(x, beta):
-        """d/dx x s(beta x) = silu'(beta x)."""
-        t, tl = two_prod(beta, x) if precise else (beta * x, 0.0)
+    def beta_x(x, beta):
+        # t = beta x as (hi, lo)
+        return two_prod(beta, x) if precise else (beta * x, 0.0)
+
+    @_kernel
+    def swish_d(x, beta):
+        t, tl = beta_x(x, beta)
         return sig_lin(t, tl, t, tl)
 
     @_kernel
-    def swish_beta(x, beta):
-        """d/dbeta x s(beta x) = x^2 s'(beta x) = x^2 e/(1+e)^2, e = exp(-|beta x|)."""
-        t, tl = two_prod(beta, x) if precise else (beta * x, 0.0)
+    def swish_d_special(x, beta):
+        # beta NaN, 0 or +-inf: NaN without a NaN input only from beta x = 0 * inf (beta = 0:
+        # x/2 for every x; x = 0: silu'(0) for every beta), 1/2
+        y = swish_d(x, beta)
+        return y if y == y else (0.5 if (x == x) & (beta == beta) else x + beta)
+
+    @_kernel
+    def swish(x, beta):
+        """d/dx x s(beta x) = silu'(beta x); NaN in either input gives NaN."""
+        # the special betas apart under a loop-invariant condition (see ``elu``)
+        ordinary = (beta != 0.0) & (abs(beta) < math.inf)
+        return swish_d(x, beta) if ordinary else swish_d_special(x, beta)
+
+    @_kernel
+    def swish_beta_ordinary(x, beta):
+        t, tl = beta_x(x, beta)
         e, d_hi, d_lo, m, s1, s2 = parts(t, tl)
         if precise:
             sq, sql = two_prod(x, x)
@@ -152,6 +169,21 @@ def _family(exp_t, expm1, precise: bool):
         else:
             y = (x * x) * e / (d_hi * d_hi)
         return 0.0 if (m == 0.0) | (abs(x) == math.inf) else y  # x^2 -> inf times e -> 0: the limit is 0
+
+    @_kernel
+    def swish_beta_special(x, beta):
+        # beta NaN, 0 or +-inf: beta = 0 (x^2/4) keeps x = +-inf's inf; x = +-0 with
+        # beta = +-inf (0 * inf): 0 for every beta; NaN beta: NaN (x NaN: NaN already)
+        y = swish_beta_ordinary(x, beta)
+        y = 0.0 if x == 0.0 else y
+        y = math.inf if (beta == 0.0) & (abs(x) == math.inf) else y
+        return y if beta == beta else beta
+
+    @_kernel
+    def swish_beta(x, beta):
+        """d/dbeta x s(beta x) = x^2 s'(beta x) = x^2 e/(1+e)^2, e = exp(-|beta x|); NaN in either input gives NaN."""
+        ordinary = (beta != 0.0) & (abs(beta) < math.inf)  # loop-invariant (see ``elu``)
+        return swish_beta_ordinary(x, beta) if ordinary else swish_beta_special(x, beta)
 
     @_kernel
     def gelu_sigmoid(x):
@@ -268,14 +300,25 @@ def _family(exp_t, expm1, precise: bool):
         return 1.0 / (d * d)
 
     @_kernel
+    def elu_special(x, alpha):
+        # alpha = +-inf: 1 for x > 0, alpha for finite x <= 0 (alpha e^x with e^x > 0, also
+        # where it underflows), NaN at x = -inf (no limit: 0 for every finite alpha, +-inf for
+        # every finite x); alpha NaN: NaN
+        y = 1.0 if x > 0.0 else (alpha if x > -math.inf else math.nan)
+        return y if alpha == alpha else alpha
+
+    @_kernel
     def elu(x, alpha):
-        """d/dx elu = 1 for x > 0, alpha e^x for x <= 0 (alpha at 0, as PyTorch)."""
-        return 1.0 if x > 0.0 else alpha * exp_t(x, 0.0)  # exp clamps x > 709
+        """d/dx elu = 1 for x > 0, alpha e^x for x <= 0 (alpha at 0, as PyTorch); NaN in either input gives NaN."""
+        # the special parameter values apart, under a loop-invariant condition (LLVM versions
+        # the loop on it: the common case runs the plain loop); exp in the else branch of
+        # x > 0, where LLVM drops its overflow path (see ``smooth.elu``)
+        return (1.0 if x > 0.0 else alpha * exp_t(x, 0.0)) if abs(alpha) < math.inf else elu_special(x, alpha)
 
     @_kernel
     def elu_alpha(x, alpha):
-        """d/dalpha elu = 0 for x > 0, expm1(x) for x <= 0."""
-        return 0.0 if x > 0.0 else expm1(x)
+        """d/dalpha elu = 0 for x > 0, expm1(x) for x <= 0; NaN in either input gives NaN."""
+        return (0.0 if x > 0.0 else expm1(x)) if alpha == alpha else alpha
 
     @_kernel
     def selu(x):
@@ -296,30 +339,70 @@ def _family(exp_t, expm1, precise: bool):
         q = x / alpha
         if precise:
             ql = fma(-q, alpha, x) / alpha
-            return q, (ql if abs(q) < math.inf else 0.0)
+            return q, (ql if abs(ql) < math.inf else 0.0)  # q infinite, or alpha infinite
         return q, 0.0
 
     @_kernel
+    def exp_q(q, ql):
+        # e^(q + ql), +inf where it overflows (alpha < 0 or -0.0: q > 0)
+        e = exp_t(q, ql)
+        return e if e == e else q + math.inf  # fma(inf, ql, inf) is NaN for ql <= 0
+
+    @_kernel
+    def celu_special(x, alpha):
+        # alpha NaN, <= 0 or +inf: 1 for x >= 0 (at alpha = +-0 too: e^(0/alpha) = 1 for every
+        # alpha); x < 0: alpha = +0 gives 0 and -0 +inf (x/+-0 = -+inf, the limits alpha ->
+        # 0+-), alpha = +-inf gives 1 (x/alpha = -+0), and x = -inf with alpha = +-inf NaN
+        # (no limit: 0 or +inf for every finite alpha, 1 for every finite x)
+        q, ql = quotient(x, alpha)
+        return (1.0 - _nan_if_nan(alpha)) if x >= 0.0 else exp_q(q, ql)
+
+    @_kernel
     def celu(x, alpha):
-        """d/dx celu = 1 for x > 0, exp(x/alpha) for x <= 0."""
+        """d/dx celu = 1 for x > 0, exp(x/alpha) for x <= 0; NaN in either input gives NaN."""
+        ordinary = (alpha > 0.0) & (alpha < math.inf)  # loop-invariant (see ``elu``)
+        return celu_ordinary(x, alpha) if ordinary else celu_special(x, alpha)
+
+    @_kernel
+    def celu_ordinary(x, alpha):
         q, ql = quotient(x, alpha)
         return 1.0 if x > 0.0 else exp_t(q, ql)
 
     @_kernel
-    def celu_alpha(x, alpha):
-        """d/dalpha celu = 0 for x > 0, expm1(q) - q e^q = -e^q (expm1(r) - r) for x <= 0, q = x/alpha = -r."""
-        q, ql = quotient(x, alpha)
-        e = exp_t(q, ql)
+    def celu_alpha_neg(q, ql, e):
+        # the x <= 0 piece, expm1(q) - q e^q (e = e^q)
         r = -q - ql
         series = -e * ((r * r) * horner(_EXPM1_MINUS, r))
         direct = fma(e, 1.0 - q, -1.0)  # e (1 - q) - 1, no large cancellation for |q| >= 2
         y = series if abs(r) < 2.0 else direct
-        y = -1.0 if q == -math.inf else y
-        return 0.0 if x > 0.0 else y
+        return -1.0 if q == -math.inf else y
 
-    return SimpleNamespace(
-        **{k: v for k, v in locals().items() if hasattr(v, "py_func") and k not in {"parts", "over_sq", "sig_lin"}}
-    )
+    @_kernel
+    def celu_alpha_ordinary(x, alpha):
+        q, ql = quotient(x, alpha)
+        return 0.0 if x > 0.0 else celu_alpha_neg(q, ql, exp_t(q, ql))
+
+    @_kernel
+    def celu_alpha_special(x, alpha):
+        # alpha NaN, <= 0 or +inf: -0.0 at x = +-0 for every alpha (0/alpha: the x <= 0 piece
+        # is -q^2/2 + ... <= 0); x < 0: alpha = +0 gives -1, alpha = -0 -inf (the limits
+        # alpha -> 0+-), alpha = +-inf gives -0.0; x = -inf with alpha = +-inf NaN (no limit:
+        # -1 or -inf for every finite alpha, 0 for every finite x); exp overflowing, -inf
+        q, ql = quotient(x, alpha)
+        z = _nan_if_nan(alpha)
+        return z if x > 0.0 else ((-0.0 - z) if x == 0.0 else celu_alpha_neg(q, ql, exp_q(q, ql)))
+
+    @_kernel
+    def celu_alpha(x, alpha):
+        """d/dalpha celu = 0 for x > 0, expm1(q) - q e^q = -e^q (expm1(r) - r) for x <= 0, q = x/alpha = -r;
+        NaN in either input gives NaN."""
+        ordinary = (alpha > 0.0) & (alpha < math.inf)  # loop-invariant (see ``elu``)
+        return celu_alpha_ordinary(x, alpha) if ordinary else celu_alpha_special(x, alpha)
+
+    helpers = {"parts", "over_sq", "sig_lin", "beta_x", "exp_q", "elu_special", "celu_ordinary", "celu_special"}
+    helpers |= {"celu_alpha_neg", "celu_alpha_ordinary", "celu_alpha_special", "swish_d", "swish_d_special"}
+    helpers |= {"swish_beta_ordinary", "swish_beta_special"}
+    return SimpleNamespace(**{k: v for k, v in locals().items() if hasattr(v, "py_func") and k not in helpers})
 
 
 _Z_MAX = 10.4  # ERFCX_N's range (see ``narrow``); gelu' is 1 or -0.0 in float32 well before

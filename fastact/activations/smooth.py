@@ -16,6 +16,7 @@ Forms chosen against the accuracy traps:
 - mish is x * n/d with u = exp(-|x|): n = 1 + 2u, d = n + 2u^2 (x >= 0) or
   n = u(u + 2), d = n + 2 (x < 0), equal to x tanh(softplus(x)) without overflow.
 Limits at -inf of x * (something -> 0) are -0.0 (not NaN): silu, swish, gelu*, mish.
+Parameters (elu, celu, swish): NaN gives NaN; 0 * inf gives the limit (``registry`` documents each).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ _INV_SQRT2 = 0.7071067811865476
 _TWO_M1000 = 2.0**-1000
 _TWO_P1000 = 2.0**1000
 _TWO_M200 = 2.0**-200
+_TWO_M600 = 2.0**-600
+_TWO_P600 = 2.0**600
 _TWO_P200 = 2.0**200
 
 
@@ -77,6 +80,13 @@ def copysign(mag, s):
 @jit
 def _neg_inf_to_neg_zero(x, y):
     return -0.0 if x == -math.inf else _zero_keeps_sign(x, y)
+
+
+@jit
+def _nan_if_nan(p):
+    """0.0, or NaN when the parameter p is NaN: ``x > _nan_if_nan(p)`` is ``x > 0`` and false
+    for every x when p is NaN (loop-invariant for a scalar parameter)."""
+    return 0.0 if p == p else p
 
 
 @jit
@@ -171,7 +181,13 @@ def _family(exp_t, expm1, log1p, precise: bool):
     @_kernel
     def swish(x, beta):
         hi, lo = two_prod(beta, x) if precise else (beta * x, 0.0)
-        return x_sigmoid(x, hi, lo)
+        n_hi, n_lo, d_hi, d_lo, s1, s2 = sig_parts(hi, lo, True)
+        y = scaled(x, n_hi, n_lo, d_hi, d_lo, s1, s2)
+        # NaN without a NaN input is inf * 0: x = +-inf with beta x -> -inf, the zero of x's
+        # sign; x = +-inf with beta = 0 (x/2) and x = +-0 with beta = +-inf, x.  x - z
+        # (z = 0, or NaN when beta is NaN) keeps a NaN beta's NaN
+        fix = copysign(0.0, x) if hi < 0.0 else x - _nan_if_nan(beta)
+        return y if y == y else fix
 
     @_kernel
     def gelu_sigmoid(x):
@@ -251,7 +267,12 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def elu(x, alpha):
-        return x if x > 0.0 else alpha * expm1(x)
+        # x >= 0 gives x (+-0 keep their sign for every alpha, as PyTorch; alpha = +-inf
+        # there would be inf * 0); x - z with z = 0, or NaN when alpha is NaN, makes every
+        # result NaN then at the cost of one subtraction.  expm1 stays in the else branch of
+        # the comparison with 0: LLVM then drops its x > 40 path (1.4x faster than selecting
+        # between precomputed values)
+        return (x - _nan_if_nan(alpha)) if x >= 0.0 else alpha * expm1(x)
 
     @_kernel
     def selu(x):
@@ -267,16 +288,39 @@ def _family(exp_t, expm1, log1p, precise: bool):
         return _zero_keeps_sign(x, pos if x > 0.0 else neg)
 
     @_kernel
-    def celu(x, alpha):
+    def celu_neg(x, alpha):
+        # alpha expm1(x/alpha), float64 (q + ql = x/alpha as a double-double)
         q = x / alpha
+        ql = fma(-q, alpha, x) / alpha
+        ql = ql if abs(q) < math.inf else 0.0
+        em = expm1(q)
+        return alpha * fma(ql, em + 1.0, em)
+
+    @_kernel
+    def celu_special(x, alpha):
+        # alpha NaN, <= 0 or +inf (float64): y is NaN without a NaN input (x < 0) only at
+        # alpha = +-inf (inf * 0: the limit is x) and where e^q overflows (alpha = -0.0, or
+        # alpha < 0 and q > 709.8; fma(0, inf, inf)): -inf.  x + c with c = 0, -inf, or NaN
+        # for a NaN alpha
+        y = celu_neg(x, alpha)
+        c = 0.0 if abs(alpha) == math.inf else (-math.inf if alpha == alpha else alpha)
+        return y if y == y else x + c
+
+    @_kernel
+    def celu(x, alpha):
+        # alpha expm1(x/alpha) for x < 0, x for x >= 0 (+-0 keep their sign); at alpha = +-inf
+        # and alpha = -0.0 the formula is inf * 0 and the result its limit: x (alpha -> +-inf),
+        # -inf (alpha -> 0-); alpha = +0.0 gives -0.0 = lim alpha -> 0+ as it stands
         if precise:
-            ql = fma(-q, alpha, x) / alpha  # x/alpha = q + ql
-            ql = ql if abs(q) < math.inf else 0.0
-            em = expm1(q)
-            em = fma(ql, em + 1.0, em)
+            # the special values apart under a loop-invariant condition: LLVM versions the loop
+            ordinary = (alpha > 0.0) & (alpha < math.inf)
+            y = celu_neg(x, alpha) if ordinary else celu_special(x, alpha)
         else:
-            em = expm1(q)
-        return _zero_keeps_sign(x, x if x > 0.0 else alpha * em)
+            # float32/float16 arguments: alpha's magnitude clamped to [2^-600, 2^600] changes
+            # no finite alpha and gives the limits at +-0 and +-inf after the final rounding
+            a = copysign(min(max(abs(alpha), _TWO_M600), _TWO_P600), alpha) if alpha == alpha else alpha
+            y = a * expm1(x / a)
+        return x if x >= _nan_if_nan(alpha) else y  # alpha NaN: no x passes, y is NaN
 
     @_kernel
     def mish(x):
@@ -320,7 +364,8 @@ def _family(exp_t, expm1, log1p, precise: bool):
         **{
             k: v
             for k, v in locals().items()
-            if hasattr(v, "py_func") and k not in {"sig_parts", "x_sigmoid", "scaled", "quotient"}
+            if hasattr(v, "py_func")
+            and k not in {"sig_parts", "x_sigmoid", "scaled", "quotient", "celu_neg", "celu_special"}
         }
     )
 
