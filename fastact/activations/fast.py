@@ -1,0 +1,107 @@
+"""Fast float32 activation kernels (``fastact.fast``): at most 4 float32 ULP over every float32
+input, subnormal results in units of 2^-149, with the exact tier's special values.
+
+Each ``<name>_f32(x[, param])`` takes and returns a float32 (the float16 loops call the same
+kernel and round its float32 value to half once).  Written against ``kernels/fast_f32.py``:
+one float32 exp (or expm1, log1p) per element and one division, no double-float carries
+except where an argument's rounding would be amplified (t = 1.702 x, beta x, x^2/2).
+
+BOUNDS: the claimed max error in float32 ULP (the tests hold them on samples;
+``tools/sweep_fast.py`` measures every float32 input).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._numba import fma, jit
+from ..kernels.fast_f32 import exp_parts_f32, expm1_neg_f32, log1p_unit_f32
+
+BOUNDS = {
+    "sigmoid_f32": 4.0,
+    "silu_f32": 4.0,
+    "gelu_sigmoid_f32": 4.0,
+    "softplus_f32": 4.0,
+    "log_sigmoid_f32": 4.0,
+    "tanh_f32": 4.0,
+}
+
+_kernel = jit(inline="always")  # inlined into the ufunc loop (see smooth.py)
+_F = np.float32
+_ZERO = _F(0.0)
+_ONE = _F(1.0)
+_TWO = _F(2.0)
+_P64 = _F(2.0**-64)
+_NO_LO = _F(0.0)
+_SIG_LOW = _F(-104.0)  # e^-104 rounds to 0 (below 2^-150); n >= -151 keeps 2^(n + 64) normal
+_XS_LOW = _F(-110.0)  # x e^x rounds to -0.0 below about -108.6
+_GS_K = 1.702
+_GS_HI = _F(_GS_K)
+_GS_LO = _F(_GS_K - float(_GS_HI))
+_GS_LOW = _F(-65.0)  # x e^(1.702 x) rounds to -0.0 below about -63.6
+_GS_HIGH = _F(20.0)  # and to x above (e^-34 < 2^-49)
+
+
+@_kernel
+def sigmoid_f32(x):
+    """N / (1 + e), e = exp(-|x|), N = 1 (x >= 0) or e (x < 0); one division."""
+    p, s64 = exp_parts_f32(max(-abs(x), _SIG_LOW), _NO_LO)
+    e = (p * s64) * _P64  # rounds once, also as a subnormal
+    return (e if x < _ZERO else _ONE) / (_ONE + e)
+
+
+@_kernel
+def _x_sigmoid(x, t, t_lo):
+    """x sigmoid(t + t_lo) = x N / (1 + e), e = exp(-|t + t_lo|), -|t| clamped at -110: the
+    quotient is formed in the normal range (N = p 2^(n + 64)) and scaled by 2^-64 last, so
+    results in the subnormal range round once."""
+    neg = t < _ZERO
+    p, s64 = exp_parts_f32(max(-abs(t), _XS_LOW), t_lo if neg else -t_lo)
+    m = p * s64
+    q = (x * (m if neg else _ONE)) / fma(m, _P64, _ONE)
+    return (q * _P64) if neg else q
+
+
+@_kernel
+def silu_f32(x):
+    """x sigmoid(x); -inf -> -0.0, +inf -> +inf, -0.0 -> -0.0."""
+    y = _x_sigmoid(x, x, _NO_LO)
+    return -_ZERO if x < _XS_LOW else y
+
+
+@_kernel
+def gelu_sigmoid_f32(x):
+    """x sigmoid(1.702 x) with t = 1.702 x as a float32 pair (its rounding would be amplified
+    |t|-fold in the tail); -inf -> -0.0, +inf -> +inf."""
+    t = _GS_HI * x
+    t_lo = fma(_GS_HI, x, -t) + _GS_LO * x
+    y = _x_sigmoid(x, t, t_lo)
+    y = x if x > _GS_HIGH else y  # also where t_lo is meaningless (huge x, +inf)
+    return -_ZERO if x < _GS_LOW else y
+
+
+@_kernel
+def softplus_f32(x):
+    """max(x, 0) + log1p(e), e = exp(-|x|); e itself below x = -16 (log1p(e) = e to 2^-24.5),
+    so results near and below 2^-126 round once."""
+    p, s64 = exp_parts_f32(max(-abs(x), _SIG_LOW), _NO_LO)
+    e = (p * s64) * _P64
+    y = max(x, _ZERO) + log1p_unit_f32(e)
+    return e if x < _F(-16.0) else y
+
+
+@_kernel
+def log_sigmoid_f32(x):
+    """-softplus(-x); -0.0 where the negative value rounds to zero, +inf -> +0.0."""
+    return _ZERO if x == math.inf else -softplus_f32(-x)
+
+
+@_kernel
+def tanh_f32(x):
+    """-em / (2 + em), em = expm1(-2|x|), with x's sign; x itself for |x| < 2^-12."""
+    em = expm1_neg_f32(_F(-2.0) * abs(x))
+    y = -em / (_TWO + em)
+    y = -y if x < _ZERO else y
+    return x if abs(x) < _F(2.0**-12) else y
