@@ -21,8 +21,9 @@ from fit_coefficients import LN2, Fit, lawson, rounded_error
 OUT = Path(__file__).resolve().parent.parent / "fastact" / "kernels" / "coefficients_fast.py"
 
 # GELU's tail: Q(a) = Phi(-a) = exp(-a^2/2) * t * R(t), t = 1 / (1 + K a), a = |x| <= A_MAX
-GELU_K = 0.5
-GELU_A_MAX = 14.5  # float32 x Phi(x) rounds to -0.0 below -14.2; for x > 5.6 it is x
+# (K = 0.3 after trying 0.3-2: the lowest degree for ~2^-28 after rounding)
+GELU_K = 0.3
+GELU_A_MAX = 14.5  # float32 x Phi(x) rounds to -0.0 below about -14.1; for x > 5.6 it is x
 
 
 def _gelu_r(t: mp.mpf) -> mp.mpf:
@@ -51,7 +52,30 @@ FITS = [
         "float32",
         "log1p(u) = 2 atanh(z), z = u/(2 + u) in [0, 1/3]: 2z + sum c_k z^k, odd k = 3..11",
     ),
+    Fit(
+        "GELU_R",
+        _gelu_r,
+        1.0 / (1.0 + GELU_K * GELU_A_MAX),
+        1.0,
+        list(range(10)),
+        {},
+        "float32",
+        f"Phi(-a) exp(a^2/2) / t = sum c_k t^k, t = 1/(1 + {GELU_K} a), a in [0, {GELU_A_MAX}], k = 0..9",
+    ),
 ]
+# fitted one coefficient at a time from the lowest power up, each rounded to float32 and the
+# others refitted around it (the constant term's rounding alone would cost 2^-25 otherwise)
+SEQUENTIAL = {"GELU_R"}
+
+
+def fit_rounded(fit: Fit) -> np.ndarray:
+    """Coefficients rounded to float32 one at a time, the rest refitted after each rounding."""
+    fixed: dict[int, float] = {}
+    for p in fit.powers:
+        rest = [q for q in fit.powers if q not in fixed]
+        coef = lawson(Fit(fit.name, fit.func, fit.lo, fit.hi, rest, dict(fixed), fit.dtype, fit.doc), iters=30)[0]
+        fixed[p] = float(np.float32(coef[0]))
+    return np.array([fixed[p] for p in fit.powers])
 
 
 def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
@@ -85,7 +109,7 @@ def main() -> None:
     args = ap.parse_args()
     results = []
     for fit in FITS:
-        coef = lawson(fit)[0]
+        coef = fit_rounded(fit) if fit.name in SEQUENTIAL else lawson(fit)[0]
         err = rounded_error(fit, coef)
         print(f"{fit.name}: degree {max(fit.powers)}, max rel error {err:.3e} ({err / 2**-24:.3f} x 2^-24)")
         results.append((fit, coef, err))
