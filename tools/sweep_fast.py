@@ -41,10 +41,9 @@ FAST: dict[str, tuple[Any, tuple[float, ...]]] = {
     "tanh": (fast.tanh_f32, ()),
     "gelu": (fast.gelu_f32, ()),
 }
-for _name in ("swish", "gelu_tanh", "selu", "celu"):
-    _fn = getattr(fast, f"{_name}_f32", None)  # the ones written so far
-    if _fn is not None:
-        FAST[_name] = (_fn, {"swish": (1.0, 1.702, 0.5), "celu": (1.0, 0.5)}.get(_name, ()))
+FAST["swish"] = (fast.swish_f32, (1.0, 1.702, 0.5, 0.01))
+FAST["selu"] = (fast.selu_f32, ())
+FAST["celu"] = (fast.celu_f32, (1.0, 0.5))
 
 
 def fast_ufunc(name: str) -> np.ufunc:

@@ -16,9 +16,10 @@ import math
 
 import numpy as np
 
-from .._numba import fma, jit
+from .._numba import fma, jit, pow2_pair_f32
 from ..kernels.coefficients_fast import GELU_A_MAX, GELU_K, GELU_R
-from ..kernels.fast_f32 import exp_parts_f32, expm1_neg_f32, log1p_unit_f32
+from ..kernels.fast_f32 import MAGIC, exp_parts_f32, exp_reduced_f32, expm1_neg_f32, log1p_unit_f32
+from .smooth import SELU_ALPHA, SELU_SCALE
 
 # exhaustive float32 max measured by tools/sweep_fast.py in the comments
 BOUNDS = {
@@ -110,6 +111,46 @@ def tanh_f32(x):
     y = -em / (_TWO + em)
     y = -y if x < _ZERO else y
     return x if abs(x) < _F(2.0**-12) else y
+
+
+_SW_LOW = _F(-174.0)  # |x| e^t < 2^-150 for every float32 x below; n >= -252: both halves of 2^n normal
+
+
+@_kernel
+def swish_f32(x, beta):
+    """x sigmoid(beta x) = x m / (1 + e), m = 1 (t >= 0) or e (t < 0), e = exp(-|t|) = p 2^n,
+    t = beta x carried as a pair; 2^n applied last in two normal halves (subnormal results
+    round at most twice, < 1 unit of 2^-149).  For t < -174 the value is below 2^-150 for every
+    float32 x: a zero of x's sign (-inf -> -0.0); +inf -> +inf (beta > 0)."""
+    t = beta * x
+    neg = t < _ZERO
+    a = -abs(t)
+    clamped = a < _SW_LOW
+    t_lo = fma(beta, x, -t)
+    p, k = exp_reduced_f32(max(a, _SW_LOW), _ZERO if clamped else (t_lo if neg else -t_lo))
+    s1, s2 = pow2_pair_f32(k, MAGIC)
+    q = (p if neg else _ONE) / fma(p * s1, s2, _ONE)
+    y = ((x * q) * s1) * s2 if neg else x * q
+    return (-_ZERO if x < _ZERO else _ZERO) if clamped & neg else y
+
+
+_SELU_S = _F(SELU_SCALE)
+_SELU_SA = _F(SELU_SCALE * SELU_ALPHA)
+
+
+@_kernel
+def selu_f32(x):
+    """scale x (x > 0) or scale alpha expm1(x); -0.0 -> -0.0, -inf -> -scale alpha."""
+    y = _SELU_S * x if x > _ZERO else _SELU_SA * expm1_neg_f32(x)
+    return x if x == _ZERO else y
+
+
+@_kernel
+def celu_f32(x, alpha):
+    """x (x > 0) or alpha expm1(x / alpha), x / alpha as x (1/alpha) (1/alpha is loop-invariant
+    for a scalar alpha); -0.0 -> -0.0, -inf -> -alpha."""
+    y = x if x > _ZERO else alpha * expm1_neg_f32(x * (_ONE / alpha))
+    return x if x == _ZERO else y
 
 
 _GK = _F(GELU_K)

@@ -33,7 +33,7 @@ _F = np.float32
 _LOG2E = _F(1.4426950408889634)
 _LN2_HI = _F(0.693145751953125)  # 12 significant bits: n * hi is exact for |n| < 2^12
 _LN2_LO = _F(1.4286067653302226e-06)
-_MAGIC = _F(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer in the low bits
+MAGIC = _F(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer in the low bits
 _ONE = _F(1.0)
 _TWO = _F(2.0)
 _P64 = _F(2.0**-64)
@@ -47,8 +47,8 @@ _EXP_LO = _F(-104.0)  # e^t rounds to 0 below ln(2^-150) = -103.97
 def exp_reduced_f32(t, tl):
     """(p, k): e^(t + tl) = p 2^n with p = e^r in [0.7, 1.42], n carried in k's low bits
     (``pow2_f32(k, MAGIC, ...)``); t already clamped to [-190 ln2, 128 ln2], |tl| small."""
-    k = fma(t, _LOG2E, _MAGIC)
-    n = k - _MAGIC
+    k = fma(t, _LOG2E, MAGIC)
+    n = k - MAGIC
     r = fma(-n, _LN2_HI, t)  # exact
     r = fma(-n, _LN2_LO, r) + tl
     q = fma(fma(fma(fma(_C6, r, _C5), r, _C4), r, _C3), r, _C2)
@@ -60,7 +60,7 @@ def exp_parts_f32(t, tl):
     """(p, s64): e^(t + tl) = p * s64 * 2^-64, s64 = 2^(n + 64) a normal float32;
     for t in [-104, 0] (the caller clamps; NaN passes)."""
     p, k = exp_reduced_f32(t, tl)
-    return p, pow2_f32(k, _MAGIC, 64, -126)
+    return p, pow2_f32(k, MAGIC, 64, -126)
 
 
 @jit
@@ -68,7 +68,7 @@ def exp_f32(t):
     """e^t, float32 arithmetic, any t: NaN -> NaN, +inf -> +inf, -inf -> 0."""
     tc = min(max(t, _EXP_LO), _F(89.0))  # NaN passes through both
     p, k = exp_reduced_f32(tc, _F(0.0))
-    s1, s2 = pow2_pair_f32(k, _MAGIC)  # 2^n in two halves: subnormal results round once
+    s1, s2 = pow2_pair_f32(k, MAGIC)  # 2^n in two halves: subnormal results round once
     return p * s1 * s2
 
 
@@ -80,13 +80,13 @@ def expm1_neg_f32(t):
     e^t - 1 = 2^n (e^r - 1) + (2^n - 1): exact split for n = 0, one FMA rounding otherwise.
     """
     tc = max(t, _F(-40.0))  # rounds to -1 below -17.4; 2^n stays normal
-    k = fma(tc, _LOG2E, _MAGIC)
-    n = k - _MAGIC
+    k = fma(tc, _LOG2E, MAGIC)
+    n = k - MAGIC
     r = fma(-n, _LN2_HI, tc)
     r = fma(-n, _LN2_LO, r)
     q = fma(fma(fma(fma(_C6, r, _C5), r, _C4), r, _C3), r, _C2)
     em = fma(r * r, q, r)
-    s = pow2_f32(k, _MAGIC, 0, -126)
+    s = pow2_f32(k, MAGIC, 0, -126)
     return fma(s, em, s - _ONE)
 
 
