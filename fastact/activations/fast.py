@@ -29,6 +29,9 @@ BOUNDS = {
     "softplus_f32": 3.0,  # 2.797 at x = -2.7570
     "log_sigmoid_f32": 3.0,  # 2.797 at x = 2.7570
     "tanh_f32": 3.0,  # 2.498 at x = 4.5051
+    "swish_f32": 4.0,  # sampled 1e7: beta 1 2.881, 1.702 3.062, 0.5 2.966, 0.01 3.056
+    "selu_f32": 2.0,  # sampled 1e7: 1.814
+    "celu_f32": 1.5,  # sampled 1e7: alpha 1 0.932, 0.5 0.932
     # NOT within the tier's 4 ULP yet (6.5 sampled): the rounding of t = 1/(1 + K a) is amplified
     # up to 0.8/K-fold through t R(t); not for the registry
     "gelu_f32": 7.0,
@@ -135,13 +138,14 @@ def swish_f32(x, beta):
 
 
 _SELU_S = _F(SELU_SCALE)
+_SELU_S_LO = _F(SELU_SCALE - float(_SELU_S))  # float32's scale rounds up: 3.2386e38 would overflow
 _SELU_SA = _F(SELU_SCALE * SELU_ALPHA)
 
 
 @_kernel
 def selu_f32(x):
     """scale x (x > 0) or scale alpha expm1(x); -0.0 -> -0.0, -inf -> -scale alpha."""
-    y = _SELU_S * x if x > _ZERO else _SELU_SA * expm1_neg_f32(x)
+    y = fma(_SELU_S, x, _SELU_S_LO * x) if x > _ZERO else _SELU_SA * expm1_neg_f32(x)
     return x if x == _ZERO else y
 
 

@@ -92,7 +92,8 @@ def expm1_neg_f32(t):
 
 @jit
 def log1p_unit_f32(u):
-    """log(1 + u) for u in [0, 1] (NaN -> NaN), relative-accurate for tiny u (subnormal u exact).
+    """log(1 + u) for u in [0, 1] (NaN -> NaN), relative-accurate down to u = 2^-125 (below,
+    u/2 rounds as a subnormal: callers use log1p(u) = u there, as softplus does below e = 2^-23).
 
     log(1 + u) = 2 atanh(z), z = u / (2 + u) in [0, 1/3]: 2z + z^3 Q(z^2), Q fitted.
     """
