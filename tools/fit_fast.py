@@ -78,6 +78,21 @@ def fit_rounded(fit: Fit) -> np.ndarray:
     return np.array([fixed[p] for p in fit.powers])
 
 
+def gelu_g() -> np.ndarray:
+    """G(t) = t F'(t) / F(t), F = t R(t): how a relative error of the computed t passes into Q
+    (gelu_f32 corrects t's rounding with it); a quadratic least-squares fit, 1% is ample."""
+    t = np.linspace(1.0 / (1.0 + GELU_K * GELU_A_MAX), 1.0, 41)
+
+    def f(v: mp.mpf) -> mp.mpf:
+        a = (1 / v - 1) / GELU_K
+        return mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2)
+
+    g = [float(mp.mpf(v) * mp.diff(f, mp.mpf(v)) / f(mp.mpf(v))) for v in t]
+    c = np.polynomial.polynomial.polyfit(t, g, 2)
+    print(f"GELU_G: max abs error {np.max(np.abs(np.polynomial.polynomial.polyval(t, c) - g)):.3e}")
+    return c
+
+
 def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
     lines = [
         '"""Polynomial coefficients for fastact\'s fast float32 kernels (``kernels/fast_f32.py``,',
@@ -92,6 +107,10 @@ def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
         f"GELU_A_MAX = {GELU_A_MAX!r}",
         "",
     ]
+    g = gelu_g()
+    lines.append("# G(t) = t F'(t)/F(t), F = t GELU_R(t): t's rounding error times G passes into Q (quadratic fit)")
+    lines.append(f"GELU_G = ({', '.join(f'np.float32({float(np.float32(v))!r})' for v in g)})")
+    lines.append("")
     for fit, coef, err in results:
         lines.append(f"# {fit.doc}")
         lines.append(f"# max relative error after rounding: {err:.3e}")

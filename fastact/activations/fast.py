@@ -16,9 +16,16 @@ import math
 
 import numpy as np
 
-from .._numba import fma, jit, pow2_pair_f32
-from ..kernels.coefficients_fast import GELU_A_MAX, GELU_K, GELU_R
-from ..kernels.fast_f32 import MAGIC, exp_parts_f32, exp_reduced_f32, expm1_neg_f32, log1p_unit_f32
+from .._numba import fma, jit, pow2_f32, pow2_pair_f32
+from ..kernels.coefficients_fast import GELU_A_MAX, GELU_G, GELU_K, GELU_R
+from ..kernels.fast_f32 import (
+    MAGIC,
+    exp_parts_f32,
+    exp_reduced_f32,
+    exp_reduced_m1_f32,
+    expm1_neg_f32,
+    log1p_unit_f32,
+)
 from .smooth import SELU_ALPHA, SELU_SCALE
 
 # exhaustive float32 max measured by tools/sweep_fast.py in the comments
@@ -161,6 +168,7 @@ _GK = _F(GELU_K)
 _GA_MAX = _F(GELU_A_MAX)
 _G0, _G1, _G2, _G3, _G4, _G5, _G6, _G7, _G8, _G9 = GELU_R
 _HALF = _F(0.5)
+_GG0, _GG1, _GG2 = GELU_G
 
 
 @_kernel
@@ -171,17 +179,20 @@ def gelu_f32(x):
     would be amplified a^2-fold); Q formed times 2^64 and scaled last, so subnormal results round
     once.  -inf -> -0.0 (and below -14.5, where x Phi(x) rounds to -0.0), +inf -> +inf."""
     a = min(abs(x), _GA_MAX)
-    t = _ONE / fma(_GK, a, _ONE)
-    r = fma(
-        fma(fma(fma(fma(fma(fma(fma(fma(_G9, t, _G8), t, _G7), t, _G6), t, _G5), t, _G4), t, _G3), t, _G2), t, _G1),
-        t,
-        _G0,
-    )
+    d = fma(_GK, a, _ONE)
+    d_lo = fma(_GK, a, _ONE - d)  # d's rounding error (1 - d is exact)
+    t = _ONE / d
+    eps = fma(t, d_lo, fma(t, d, -_ONE))  # t's relative error against 1/(1 + K a)
+    r = fma(fma(fma(fma(fma(_G9, t, _G8), t, _G7), t, _G6), t, _G5), t, _G4)
+    r = fma(fma(fma(fma(r, t, _G3), t, _G2), t, _G1), t, _G0)
+    g = fma(fma(_GG2, t, _GG1), t, _GG0)  # t R(t) is off by G(t) eps relative: taken out in exp's argument
     sq = a * a
     sq_lo = fma(a, a, -sq)
-    p, s64 = exp_parts_f32(-_HALF * sq, -_HALF * sq_lo)
-    q64 = ((p * t) * r) * s64  # Q 2^64
-    neg = (x * q64) * _P64
-    pos = fma(-x, q64 * _P64, x)  # x - x Q rounded once
+    em, k = exp_reduced_m1_f32(-_HALF * sq, fma(-g, eps, -_HALF * sq_lo))
+    s64 = pow2_f32(k, MAGIC, 64, -126)  # 2^(n + 64), n >= -152
+    w = ((x * t) * r) * s64  # x Q 2^64 = w (1 + em): one FMA, no rounding of 1 + em
+    neg = fma(w, em, w) * _P64
+    v = (t * r) * (s64 * _P64)
+    pos = fma(-x, fma(v, em, v), x)  # x - x Q rounded once
     y = neg if x < _ZERO else pos
     return -_ZERO if x < -_GA_MAX else y

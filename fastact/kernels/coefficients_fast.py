@@ -9,6 +9,9 @@ import numpy as np
 GELU_K = 0.3
 GELU_A_MAX = 14.5
 
+# G(t) = t F'(t)/F(t), F = t GELU_R(t): t's rounding error times G passes into Q (quadratic fit)
+GELU_G = (np.float32(0.8547930717468262), np.float32(1.7615188360214233), np.float32(0.07889778167009354))
+
 # exp(r) on [-ln2/2, ln2/2] = 1 + r + sum c_k r^k, k = 2..6
 # max relative error after rounding: 3.827e-09
 EXP = (

@@ -44,15 +44,24 @@ _EXP_LO = _F(-104.0)  # e^t rounds to 0 below ln(2^-150) = -103.97
 
 
 @jit
-def exp_reduced_f32(t, tl):
-    """(p, k): e^(t + tl) = p 2^n with p = e^r in [0.7, 1.42], n carried in k's low bits
-    (``pow2_f32(k, MAGIC, ...)``); t already clamped to [-190 ln2, 128 ln2], |tl| small."""
+def exp_reduced_m1_f32(t, tl):
+    """(em, k): e^(t + tl) = (1 + em) 2^n, em = e^r - 1 in [-0.3, 0.42], n carried in k's low
+    bits (``pow2_f32(k, MAGIC, ...)``); t already clamped to [-190 ln2, 128 ln2], |tl| small.
+    Callers that multiply the result by y can form y + y em in one FMA (no rounding of 1 + em)."""
     k = fma(t, _LOG2E, MAGIC)
     n = k - MAGIC
     r = fma(-n, _LN2_HI, t)  # exact
     r = fma(-n, _LN2_LO, r) + tl
     q = fma(fma(fma(fma(_C6, r, _C5), r, _C4), r, _C3), r, _C2)
-    return fma(r * r, q, r) + _ONE, k
+    return fma(r * r, q, r), k
+
+
+@jit
+def exp_reduced_f32(t, tl):
+    """(p, k): e^(t + tl) = p 2^n with p = e^r in [0.7, 1.42], n carried in k's low bits
+    (``pow2_f32(k, MAGIC, ...)``); t already clamped to [-190 ln2, 128 ln2], |tl| small."""
+    em, k = exp_reduced_m1_f32(t, tl)
+    return em + _ONE, k
 
 
 @jit
