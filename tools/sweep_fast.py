@@ -42,6 +42,7 @@ FAST: dict[str, tuple[Any, tuple[float, ...]]] = {
     "gelu": (fast.gelu_f32, ()),
 }
 FAST["swish"] = (fast.swish_f32, (1.0, 1.702, 0.5, 0.01))
+FAST["gelu_tanh"] = (fast.gelu_tanh_f32, ())
 FAST["selu"] = (fast.selu_f32, ())
 FAST["celu"] = (fast.celu_f32, (1.0, 0.5))
 

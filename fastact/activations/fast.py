@@ -26,7 +26,7 @@ from ..kernels.fast_f32 import (
     expm1_neg_f32,
     log1p_unit_f32,
 )
-from .smooth import SELU_ALPHA, SELU_SCALE
+from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE
 
 # exhaustive float32 max measured by tools/sweep_fast.py in the comments
 BOUNDS = {
@@ -36,6 +36,7 @@ BOUNDS = {
     "softplus_f32": 3.0,  # 2.797 at x = -2.7570
     "log_sigmoid_f32": 3.0,  # 2.797 at x = 2.7570
     "tanh_f32": 3.0,  # 2.498 at x = 4.5051
+    "gelu_tanh_f32": 4.0,  # sampled, see the commit
     "swish_f32": 4.0,  # sampled 1e7: beta 1 2.881, 1.702 3.062, 0.5 2.966, 0.01 3.056
     "selu_f32": 2.0,  # sampled 1e7: 1.814
     "celu_f32": 1.5,  # sampled 1e7: alpha 1 0.932, 0.5 0.932
@@ -121,6 +122,33 @@ def tanh_f32(x):
     y = -em / (_TWO + em)
     y = -y if x < _ZERO else y
     return x if abs(x) < _F(2.0**-12) else y
+
+
+_GT_C = 2.0 * GELU_TANH_C  # 2 sqrt(2/pi): 0.5 x (1 + tanh(u)) = x sigmoid(2u)
+_GT_C_HI = _F(_GT_C)
+_GT_C_LO = _F(_GT_C - float(_GT_C_HI))
+_GT_A_HI = _F(GELU_TANH_A)
+_GT_A_LO = _F(GELU_TANH_A - float(_GT_A_HI))
+_GT_LOW = _F(-11.0)  # x sigmoid(T) rounds to -0.0 below about -10.9 (T < -109.8)
+_GT_HIGH = _F(10.0)  # and to x above (T > 17.5)
+
+
+@_kernel
+def gelu_tanh_f32(x):
+    """x sigmoid(T), T = 2 sqrt(2/pi) x (1 + 0.044715 x^2) as a float32 pair (T's rounding would
+    be amplified |T|-fold, up to 110, in the tail): x^2 exact, 1 + a x^2 and the products with
+    their low parts by FMA; then silu's quotient.  -inf -> -0.0, +inf -> +inf."""
+    s = x * x
+    s_lo = fma(x, x, -s)
+    w = fma(_GT_A_HI, s, _ONE)
+    w_lo = fma(_GT_A_HI, s, _ONE - w) + fma(_GT_A_HI, s_lo, _GT_A_LO * s)  # 1 - w is exact (w >= 1)
+    p = x * w
+    p_lo = fma(x, w, -p) + x * w_lo
+    t = _GT_C_HI * p
+    t_lo = fma(_GT_C_HI, p, -t) + fma(_GT_C_HI, p_lo, _GT_C_LO * p)
+    y = _x_sigmoid(x, t, t_lo)
+    y = x if x > _GT_HIGH else y
+    return -_ZERO if x < _GT_LOW else y
 
 
 _SW_LOW = _F(-174.0)  # |x| e^t < 2^-150 for every float32 x below; n >= -252: both halves of 2^n normal
