@@ -48,6 +48,8 @@ KERNELS = {
     "log_sigmoid": (fast.log_sigmoid_f32, [()], [(80.0, 104.5), (-20.0, 20.0), (15.0, 17.0)]),
     "tanh": (fast.tanh_f32, [()], [(-1.0, 1.0), (-0.001, 0.001), (-10.0, 10.0)]),
     "swish": (fast.swish_f32, [(1.0,), (1.702,), (0.01,)], [(-120.0, -60.0), (-8.0, 8.0), (-1.2e4, -1e3)]),
+    "gelu_tanh": (fast.gelu_tanh_f32, [()], [(-11.5, -8.0), (-4.0, 4.0), (9.0, 11.0)]),
+    "gelu": (fast.gelu_f32, [()], [(-14.6, -10.0), (-4.0, 4.0), (-0.01, 0.01), (5.0, 6.0)]),
     "selu": (fast.selu_f32, [()], [(-20.0, 1.0), (-0.01, 0.01)]),
     "celu": (fast.celu_f32, [(1.0,), (0.5,)], [(-20.0, 1.0), (-0.01, 0.01)]),
 }
@@ -99,6 +101,8 @@ SPECIAL = [
     ("silu", (), [NAN, INF, -INF, -0.0, 0.0, -200.0, 1e-40], [NAN, INF, -0.0, -0.0, 0.0, -0.0, 5e-41]),
     ("gelu_sigmoid", (), [NAN, INF, -INF, -0.0, 0.0, -100.0, 1e30], [NAN, INF, -0.0, -0.0, 0.0, -0.0, 1e30]),
     ("swish", (1.5,), [NAN, INF, -INF, -0.0, 0.0, -200.0, 1e30], [NAN, INF, -0.0, -0.0, 0.0, -0.0, 1e30]),
+    ("gelu", (), [NAN, INF, -INF, -0.0, 0.0, -20.0, 10.0], [NAN, INF, -0.0, -0.0, 0.0, -0.0, 10.0]),
+    ("gelu_tanh", (), [NAN, INF, -INF, -0.0, 0.0, -20.0, 1e30], [NAN, INF, -0.0, -0.0, 0.0, -0.0, 1e30]),
     ("selu", (), [NAN, INF, -INF, -0.0, 0.0], [NAN, INF, -fast.SELU_SCALE * fast.SELU_ALPHA, -0.0, 0.0]),
     ("celu", (0.5,), [NAN, INF, -INF, -0.0, 0.0], [NAN, INF, -0.5, -0.0, 0.0]),
 ]
@@ -158,3 +162,29 @@ def test_log1p_unit_f32():
     got = run(fast_f32.log1p_unit_f32, u)
     assert _rel_err(got, np.log1p(u.astype(np.float64))).max() <= fast_f32.BOUNDS["log1p_unit_f32"] * U
     assert np.isnan(run(fast_f32.log1p_unit_f32, [NAN])[0])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "gelu", "swish"])
+def test_float32_loop_is_simd(name):
+    """The kernels inline into a call-free packed-SIMD loop that calls no libm function
+    (tests/codegen.py's check, on this CPU's vector registers)."""
+    import codegen
+    import numba
+
+    from fastact import _loops, _numba, convert
+
+    fn = {"sigmoid": fast.sigmoid_f32, "gelu": fast.gelu_f32, "swish": fast.swish_f32}[name]
+    template = _loops.TEMPLATES[2 if name == "swish" else 1]
+    f = _numba.clone(
+        template,
+        f"asm_fast_{name}",
+        KERNEL=fn,
+        TIN=numba.float32,
+        ISZ=4,
+        IN=convert.IN["f", "native"],
+        OUT=convert.OUT["f", "native"],
+    )
+    asm = numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
+    why = codegen.check_float32_loop(asm, name)
+    if why:
+        pytest.skip(why)

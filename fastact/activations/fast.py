@@ -181,7 +181,7 @@ _SELU_SA = _F(SELU_SCALE * SELU_ALPHA)
 def selu_f32(x):
     """scale x (x > 0) or scale alpha expm1(x); -0.0 -> -0.0, -inf -> -scale alpha."""
     y = fma(_SELU_S, x, _SELU_S_LO * x) if x > _ZERO else _SELU_SA * expm1_neg_f32(x)
-    return x if x == _ZERO else y
+    return x if (x == _ZERO) | (x == math.inf) else y  # keeps -0.0; inf - inf in the pair
 
 
 @_kernel
@@ -223,4 +223,5 @@ def gelu_f32(x):
     v = (t * r) * (s64 * _P64)
     pos = fma(-x, fma(v, em, v), x)  # x - x Q rounded once
     y = neg if x < _ZERO else pos
+    y = x if (x == _ZERO) | (x > _F(6.0)) else y  # x (1 - Q) rounds to x above 5.6; keeps -0.0; +inf
     return -_ZERO if x < -_GA_MAX else y
