@@ -23,6 +23,7 @@ from .activations import derivatives_f32 as dfl
 from .activations import derivatives_piecewise as dpw
 from .activations import derivatives_rows as drows
 from .activations import derivatives_smooth as dsm
+from .activations import fast as fast_f32
 from .activations import narrow, piecewise, rational, smooth, smooth_f32, softmax
 
 DTYPES = ("float16", "float32", "float64")
@@ -1090,7 +1091,39 @@ def _fast(of: str, kernels: dict[str, Kernel], max_ulp: dict[str, float], notes:
     )
 
 
-FAST: tuple[Fast, ...] = ()
+def _fast_f32(of: str, fn: Any, notes: str) -> Fast:
+    """float32 and float16 loops from one float32 kernel (float16 rounds its value once more:
+    0.5 + 4 * 2^-13 ULP at most), float64 the exact kernel; claims from ``activations.fast.BOUNDS``."""
+    f = BY_NAME[of]
+    kernels = {"float16": Kernel(fn, "native", "native"), "float32": Kernel(fn, "native", "native")}
+    claims = {"float16": FAST_ULP["float16"], "float32": fast_f32.BOUNDS[fn.__name__], "float64": f.max_ulp["float64"]}
+    return _fast(of, {**kernels, "float64": f.kernels["float64"]}, claims, notes)
+
+
+# The rest (elu, mish, the piecewise and rational functions, softmax, log_softmax) are served by
+# their exact ufuncs: measured at or above PyTorch's one-thread rate already (README, Performance).
+FAST: tuple[Fast, ...] = (
+    _fast_f32("sigmoid", fast_f32.sigmoid_f32, "N / (1 + e), e = exp(-|x|): one float32 exp, one division."),
+    _fast_f32("log_sigmoid", fast_f32.log_sigmoid_f32, "-(max(-x, 0) + log1p(exp(-|x|))) in float32."),
+    _fast_f32("tanh", fast_f32.tanh_f32, "-em / (2 + em), em = expm1(-2|x|), with x's sign; x itself below 2^-12."),
+    _fast_f32("selu", fast_f32.selu_f32, "scale x or scale alpha expm1(x) in float32 (scale as a float32 pair)."),
+    _fast_f32("celu", fast_f32.celu_f32, "alpha expm1(x / alpha) in float32."),
+    _fast_f32(
+        "softplus", fast_f32.softplus_f32, "max(x, 0) + log1p(exp(-|x|)) in float32, log1p = 2 atanh(e/(2 + e))."
+    ),
+    _fast_f32("silu", fast_f32.silu_f32, "x N / (1 + e), 2^n applied last so subnormal results round once."),
+    _fast_f32("swish", fast_f32.swish_f32, "silu's quotient at t = beta x carried as a float32 pair."),
+    _fast_f32(
+        "gelu",
+        fast_f32.gelu_f32,
+        "x Q or x - x Q, Q(a) = exp(-a^2/2) t R(t), t = 1/(1 + 0.3 a), R fitted in tools/fit_fast.py; "
+        "a^2/2 and t's rounding carried into exp's argument.",
+    ),
+    _fast_f32(
+        "gelu_tanh", fast_f32.gelu_tanh_f32, "x sigmoid(T), T = 2 sqrt(2/pi) x (1 + 0.044715 x^2) as a float32 pair."
+    ),
+    _fast_f32("gelu_sigmoid", fast_f32.gelu_sigmoid_f32, "silu's quotient at t = 1.702 x carried as a float32 pair."),
+)
 FAST_BY_NAME: dict[str, Fast] = {f.name: f for f in FAST}
 
 
@@ -1104,6 +1137,3 @@ def by_path(path: str) -> Activation:
     """The entry of ``fastact.<path>``: ``gelu``, ``grad.gelu`` or ``fast.gelu``."""
     tier, _, name = path.rpartition(".")
     return {"": get, "grad": get_grad, "fast": get_fast}[tier](name)
-
-
-ENTRIES: tuple[Activation, ...] = ACTIVATIONS + DERIVATIVES + FAST  # everything that is built

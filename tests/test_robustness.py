@@ -138,7 +138,11 @@ def test_unwritable_cache_compiles_without_and_warns_once(monkeypatch):
     assert np.array_equal(uf(np.array([-1.0, 2.0])), [0.0, 2.0])
 
 
-NAMESPACES = {"fastact": (fastact, registry.NAMES), "fastact.grad": (grad, registry.GRAD_NAMES)}
+NAMESPACES = {
+    "fastact": (fastact, registry.NAMES),
+    "fastact.grad": (grad, registry.GRAD_NAMES),
+    "fastact.fast": (fastact.fast, registry.NAMES),
+}
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
