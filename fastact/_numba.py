@@ -407,7 +407,7 @@ class WideVectors(FunctionPass):
         # what numba's NativeLowering would do, with our library class
         state.library = _wide_library_class(codegen._library_class)(codegen, state.func_id.func_qualname)
         state.library.enable_object_caching()
-        return True
+        return False  # the function's IR is unchanged
 
 
 class Compiler(CompilerBase):
