@@ -368,7 +368,8 @@ def wide_vectors(codegen: Any = None) -> bool:
         v = b.load(fn.args[0])
         b.store(b.fmul(v, v), fn.args[0])
         b.ret_void()
-        asm = str(codegen._tm.emit_assembly(ll.parse_assembly(str(mod))))
+        with compiler_lock():  # the target machine is numba's, used under its lock
+            asm = str(codegen._tm.emit_assembly(ll.parse_assembly(str(mod))))
         _WIDE_TARGETS[key] = "%zmm" in asm
     return _WIDE_TARGETS[key]
 
