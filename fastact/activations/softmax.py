@@ -269,23 +269,27 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
     def row(xp, yp, kp, wp, n, TIN):
         if n == 0:
             return
-        # pass 1: maximum and minimum as integer max/min over order-preserving keys (they
-        # vectorize in the float's own lane width); a NaN is the max (sign bit clear) or the
-        # min (set); a fully masked row leaves the max at its start value
+        # pass 1: the maximum as an integer max over order-preserving keys (it vectorizes in
+        # the float's own lane width).  A NaN with the sign bit clear is the max; one with it
+        # set makes its term, so the sum, so every output NaN (the sums propagate NaN: their
+        # only fastmath flag is reassoc).  Masked rows also take the minimum, to tell a fully
+        # masked row (the max left at its start value) from one whose max is the NaN whose
+        # key is that start value.
         k = key_min
         k_lo = -(key_min + 1)
         for i in range(n):
             kv = key(widen(load(xp, i, TIN)))
             keep = _keep(kp, i, masked)
             k = max(k, kv if keep else key_min)
-            k_lo = min(k_lo, kv if keep else -(key_min + 1))
+            if masked:
+                k_lo = min(k_lo, kv if keep else -(key_min + 1))
         m = unkey(k)
         lo = unkey(k_lo)
         if masked and k == key_min and k_lo == -(key_min + 1):
             # every entry masked: 0 (log_softmax -inf), as Keras and JAX
             fill(yp, n, -math.inf if log else 0.0, TIN)
             return
-        if m != m or lo != lo or m == math.inf or m == -math.inf:
+        if m != m or (masked and lo != lo) or m == math.inf or m == -math.inf:
             fill(yp, n, math.nan, TIN)
             return
         size = itemsize(TIN)
