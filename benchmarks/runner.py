@@ -46,7 +46,6 @@ FORMS: dict[str, tuple[str, Callable[[np.ndarray], dict[str, Any]]]] = {
     "axis-tuple": ("axis=(0,1)", lambda mask: {"axis": (0, 1)}),
     "where": ("where= (half masked)", lambda mask: {"where": mask}),
 }
-FORM_LABELS = {label: token for token, (label, _) in FORMS.items()}
 
 
 def half_mask(shape: tuple[int, ...]) -> np.ndarray:
