@@ -308,9 +308,17 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
                 l_hi = _lse_short(cnt, r_hi, r_lo)
                 mm = np.float64(m)
                 ninf = narrow(-math.inf, TIN)
-                for i in range(n):
-                    y = narrow((np.float64(widen(load(xp, i, TIN))) - mm) - l_hi, TIN)
-                    store(yp, i, y if _keep(kp, i, masked) else ninf)
+                c = mm + l_hi
+                if abs(c) <= 8192.0 * l_hi:
+                    # x - (m + lse), one subtraction: c's rounding (2^-53 |c| <= 2^-40 lse) is
+                    # below 2^-40 of every output (|y| >= lse), 2^-16 of a float32 ulp
+                    for i in range(n):
+                        y = narrow(np.float64(widen(load(xp, i, TIN))) - c, TIN)
+                        store(yp, i, y if _keep(kp, i, masked) else ninf)
+                else:  # lse tiny against m (one dominant entry): (x - m) - lse, x - m exact
+                    for i in range(n):
+                        y = narrow((np.float64(widen(load(xp, i, TIN))) - mm) - l_hi, TIN)
+                        store(yp, i, y if _keep(kp, i, masked) else ninf)
             return
         if size > 2:
             # float32/float64: keep the exp terms in y, then scale them
