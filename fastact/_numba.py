@@ -20,6 +20,7 @@ pipeline, which asks LLVM for 512-bit vectors where the target has AVX-512 (see
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import platform
 import types as pytypes
@@ -59,8 +60,41 @@ def jit(fn=None, **options):
     # fastact's pipeline: 512-bit vectors where the target has AVX-512 (see wide_vectors)
     options.setdefault("pipeline_class", Compiler)
     if fn is None:
-        return lambda f: numba.njit(f, **options)
-    return numba.njit(fn, **options)
+        return lambda f: numba.njit(_own_name(f), **options)
+    return numba.njit(_own_name(fn), **options)
+
+
+def _closure_key(value: Any) -> str:
+    """A process-independent description of a closure variable."""
+    py = getattr(value, "py_func", value)  # a numba dispatcher: its Python function
+    if callable(py) and hasattr(py, "__qualname__"):
+        return f"{getattr(py, '__module__', '')}.{py.__qualname__}"
+    return f"{type(value).__name__}:{value!r}"
+
+
+def _cell_key(cell: Any) -> str:
+    try:
+        return _closure_key(cell.cell_contents)
+    except ValueError:  # empty
+        return "?"
+
+
+def _own_name(fn: Callable) -> Callable:
+    """Give a function made by a factory (``<locals>`` with a closure) a qualified name that
+    says which closure it has.
+
+    numba names a compiled function by its qualified name and a per-process counter, and
+    marks it link-once: two different functions of one factory (softmax's and
+    log_softmax's row kernels, ``_make_row.<locals>.row``) compiled in two processes can
+    get the same symbol, and once both are loaded from the cache into one process the
+    linker keeps one of them for both (softmax returned log_softmax's values).  The
+    closure's description in the name keeps their symbols apart."""
+    if "<locals>" in fn.__qualname__ and fn.__closure__:
+        # a cell still empty names a sibling the factory defines later: its name says enough
+        cells = zip(fn.__code__.co_freevars, fn.__closure__, strict=True)
+        key = "|".join(f"{n}={_cell_key(c)}" for n, c in cells)
+        fn.__qualname__ += "_" + hashlib.sha1(key.encode()).hexdigest()[:8]
+    return fn
 
 
 def like(value, x):
