@@ -3,12 +3,16 @@
 Usage::
 
     fastact bench [--functions relu,gelu ...] [--dtypes float32 ...] [--sizes 1e6,1.6e7]
-                  [--shapes 1024x1024] [--modes out,alloc,inplace] [--peers torch,jax,numpy,scipy,numexpr]
+                  [--shapes 1024x1024] [--forms axis-none,axis-tuple,where] [--modes out,alloc,inplace]
+                  [--peers torch,jax,numpy,scipy,numexpr]
                   [--threads N] [--json F] [--csv F] [--plot F] [--markdown] [--long] [--quick]
 
 What is measured and how: ``benchmarks.runner`` (cases, modes, order), ``benchmarks.harness``
 (sampling), ``benchmarks.peers`` (the peer calls), ``benchmarks.onetime`` (import and build
-costs), ``benchmarks.machine`` (machine, versions, load).  Bad arguments print one line
+costs), ``benchmarks.machine`` (machine, versions, load).  ``--forms`` adds the softmax family's
+other call shapes (``runner.FORMS``) as cases of their own: ``axis-none`` (``axis=None``),
+``axis-tuple`` (``axis=(0,1)``), ``where`` (a half-masked ``where=``), or ``all``; each against
+SciPy, PyTorch (``masked_fill`` + softmax for the mask) and JAX (``where=``).  Bad arguments print one line
 naming what was wrong and exit with status 2.  This module imports only the standard
 library at import time (``fastact list`` builds the parser); the rest is imported by ``run``.
 
@@ -19,9 +23,10 @@ JSON (``--json F``, schema ``fastact-bench/1``), top-level fields:
 * ``started``, ``finished``: ISO 8601 UTC times; ``wall_seconds``: duration of the run, of which
   ``onetime_seconds`` went to the one-time costs.
 * ``settings``: ``functions``, ``dtypes``, ``sizes`` (element-wise, 1-D), ``shapes`` (softmax
-  family, 2-D), ``modes``, ``peers`` (asked for), ``threads`` (peers' multi-thread count),
-  ``warmup``, ``samples``, ``min_sample`` and ``max_time`` (seconds; see ``harness``), ``passes``
-  (times the whole run was repeated; each measurement keeps its best pass).
+  family, 2-D), ``forms`` (the softmax family's call forms, option tokens), ``modes``, ``peers``
+  (asked for), ``threads`` (peers' multi-thread count), ``warmup``, ``samples``, ``min_sample``
+  and ``max_time`` (seconds; see ``harness``), ``passes`` (times the whole run was repeated;
+  each measurement keeps its best pass).
 * ``machine``: ``cpu`` (``model``, ``flags``: SIMD flag -> bool, ``cores``, ``usable_cores``,
   ``id``: cpu_family/model/stepping/cpu_MHz, ``caches``: level -> size, ``machine``, ``system``,
   ``llvm_host_cpu``), ``versions`` (python, numpy, numba, llvmlite,
@@ -42,6 +47,8 @@ JSON (``--json F``, schema ``fastact-bench/1``), top-level fields:
 * ``results``: one object per measurement:
 
   - ``function``, ``dtype``, ``shape`` (list), ``size`` (elements);
+  - ``form``: null, or a row function's call form: ``"axis=None"``, ``"axis=(0,1)"``,
+    ``"where= (half masked)"`` (the tables print it after the function's name);
   - ``mode``: ``out`` (writes into a preallocated buffer), ``alloc`` (new output per call),
     ``inplace`` (output is the input buffer);
   - ``lib``: ``fastact``, ``copyto`` (``np.copyto(y, x)``, the memory-speed yardstick, listed
@@ -58,7 +65,8 @@ JSON (``--json F``, schema ``fastact-bench/1``), top-level fields:
   - ``vs_fastact``: ``seconds_min`` / fastact's ``seconds_min`` in the same case and mode
     (> 1: fastact is faster); null for fastact's own rows.
 
-CSV (``--csv F``): the ``results`` rows with the same field names, ``shape`` as ``1024x1024``.
+CSV (``--csv F``): the ``results`` rows with the same field names, ``shape`` as ``1024x1024``,
+``form`` empty for plain calls.
 PNG (``--plot F``): Melem/s against size per element-wise function and dtype (first mode).
 """
 
@@ -77,6 +85,7 @@ DEFAULT_SIZES = (10**3, 10**4, 10**5, 10**6, 16 * 10**6)
 DEFAULT_SHAPES = ((1024, 1024), (16384, 64), (64, 16384))
 QUICK_SIZES = (10**6, 16 * 10**6)
 ONETIME = ("none", "first", "all")
+FORMS = ("axis-none", "axis-tuple", "where")  # benchmarks.runner.FORMS (its keys; kept in step by a test)
 
 
 def _items(text: str) -> list[str]:
@@ -119,6 +128,14 @@ def _functions(text: str) -> list[str]:
             + ", ".join(fast)
         )
     return items
+
+
+def _forms(text: str) -> list[str]:
+    if text.strip() == "none":
+        return []
+    if text.strip() == "all":
+        return list(FORMS)
+    return _choices(FORMS, "form")(text)
 
 
 def _peers(text: str) -> list[str]:
@@ -222,6 +239,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="2-D shapes for softmax/log_softmax (default: 1024x1024,16384x64,64x16384)",
     )
     add(
+        "--forms",
+        type=_forms,
+        action="extend",
+        metavar="F,...",
+        help="the softmax family's call forms as cases of their own: axis-none, axis-tuple, where "
+        "(half masked), all or none (default: none)",
+    )
+    add(
         "--modes",
         type=_choices(MODES, "mode"),
         action="extend",
@@ -279,6 +304,8 @@ def _command(plan: Any, onetime: str) -> str:
         parts.append("--sizes " + ",".join(fmt_size([n]) for n in plan.sizes))
     if any(rowwise):
         parts.append("--shapes " + ",".join(f"{r}x{c}" for r, c in plan.shapes))
+        if plan.forms:
+            parts.append("--forms " + ",".join(plan.forms))
     parts += ["--modes " + ",".join(plan.modes), "--peers " + (",".join(plan.peers) or "none")]
     parts += [f"--threads {plan.threads}", f"--onetime {onetime}"]
     s = plan.settings
@@ -312,6 +339,7 @@ def plan_from_args(args: argparse.Namespace) -> tuple[Any, str]:
         threads=args.threads or _default_threads(),
         settings=settings,
         passes=args.passes or 1,
+        forms=[f for f in FORMS if f in (args.forms or [])],  # in FORMS' order, once each
     )
     return plan, args.onetime or ("first" if quick else "all")
 
@@ -357,6 +385,7 @@ def run(args: argparse.Namespace) -> int:
             "dtypes": plan.dtypes,
             "sizes": plan.sizes,
             "shapes": [list(shape) for shape in plan.shapes],
+            "forms": plan.forms,
             "modes": plan.modes,
             "peers": plan.peers,
             "threads": plan.threads,

@@ -21,6 +21,7 @@ from typing import IO, Any
 SCHEMA = "fastact-bench/1"
 CSV_FIELDS = [
     "function",
+    "form",
     "dtype",
     "shape",
     "size",

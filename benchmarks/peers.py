@@ -8,6 +8,12 @@ say ``[temporaries]``.  NumPy expressions follow the source document's formulas 
 ``1 / (1 + exp(-x))``, the tanh-GELU with ``0.7978845608``, ...); SciPy adds its own
 functions (``expit``, ``log_expit``, ``erf``, ``softmax``).
 
+The softmax family's call forms (``form_peers``; see ``benchmarks.runner``): ``axis=None``
+and ``axis=(0,1)`` with SciPy (its ``axis=`` takes both), PyTorch (no tuple dims: the
+flattened array, ``t.reshape(-1)``, along dim 0) and JAX (``axis=``); the ``where=`` mask
+with PyTorch (``masked_fill(~m, -inf)``, then softmax) and JAX (``where=m``); SciPy has no
+mask.  Masks are made once, outside the timing (``~m`` too, and JAX's copy on its device).
+
 numexpr evaluates float32 inputs in float64 when an expression has float constants (it
 says so in the row).  Threads: NumPy and SciPy run on one thread.  numexpr and PyTorch are timed at one thread
 and at ``threads`` threads; JAX's jitted XLA code uses XLA's own thread pool (all cores),
@@ -95,6 +101,17 @@ class Libraries:
         # one-thread peers first: multi-threaded pools can keep spinning for a moment afterwards
         out.sort(key=lambda p: p.threads != "1")
         return out, notes
+
+    def form_peers(self, name: str, form: str, dtype: str, mask: np.ndarray | None) -> tuple[list[Peer], list[str]]:
+        """(peers of the row function ``name`` called in ``form``, a ``runner.FORMS`` token, notes);
+        ``mask``: the ``where`` form's bool mask (True: the entry takes part)."""
+        out: list[Peer] = []
+        for lib, mod in self.modules.items():
+            build = _FORM_BUILDERS.get(lib)
+            if build is not None:
+                out += build(mod, name, form, mask, self.threads)
+        out.sort(key=lambda p: p.threads != "1")
+        return out, []
 
 
 def _import(lib: str) -> Any:
@@ -478,4 +495,82 @@ _BUILDERS: dict[str, Callable[[Any, str, str, int], list[Peer]]] = {
     "numexpr": _numexpr_peers,
     "torch": _torch_peers,
     "jax": _jax_peers,
+}
+
+
+# ---------------------------------------------------------------- call forms of the row functions
+
+
+def _scipy_form_peers(sp: Any, name: str, form: str, mask: np.ndarray | None, threads: int) -> list[Peer]:
+    if form not in ("axis-none", "axis-tuple"):
+        return []  # SciPy's softmax takes no mask
+    f = getattr(sp, name)
+    axis = None if form == "axis-none" else (0, 1)
+    impl = f"scipy.special.{name}(x, axis={repr(axis).replace(' ', '')})"
+    return [Peer("scipy", impl, "1", _expr(lambda x: f(x, axis=axis)), False)]
+
+
+def _torch_form_peers(torch: Any, name: str, form: str, mask: np.ndarray | None, threads: int) -> list[Peer]:
+    f = getattr(torch, name)
+    if form == "where":
+        assert mask is not None
+        off = torch.from_numpy(~mask)  # once, outside the timing
+        ninf = -math.inf
+
+        def make(x: np.ndarray, ps: tuple, y: np.ndarray | None) -> Callable[[], object]:
+            t = torch.from_numpy(x)
+            if y is None:
+                return lambda: f(t.masked_fill(off, ninf), -1)
+            o = t if y is x else torch.from_numpy(y)
+            return lambda: f(t.masked_fill(off, ninf), -1, out=o)
+
+        impl = f"torch.{name}(t.masked_fill(~m, -inf), -1, out=o)"
+        alloc = f"torch.{name}(t.masked_fill(~m, -inf), -1)"
+    else:  # no tuple dims in torch.softmax: the whole array as one row
+
+        def make(x: np.ndarray, ps: tuple, y: np.ndarray | None) -> Callable[[], object]:
+            t = torch.from_numpy(x).reshape(-1)
+            if y is None:
+                return lambda: f(t, 0)
+            o = t if y is x else torch.from_numpy(y).reshape(-1)
+            return lambda: f(t, 0, out=o)
+
+        impl = f"torch.{name}(t.reshape(-1), 0, out=o.reshape(-1))"
+        alloc = f"torch.{name}(t.reshape(-1), 0)"
+    return [
+        Peer("torch", impl, str(n), make, True, form == "where", set_threads=_setter(torch, n), alloc_impl=alloc)
+        for n in sorted({1, threads})
+    ]
+
+
+def _jax_form_peers(jax: Any, name: str, form: str, mask: np.ndarray | None, threads: int) -> list[Peer]:
+    f = getattr(jax.nn, name)
+    if form == "where":
+        assert mask is not None
+        md = jax.device_put(mask)  # once, outside the timing
+        g = jax.jit(lambda x, m: f(x, axis=-1, where=m))
+        impl = f"jit(jax.nn.{name}(x, axis=-1, where=m)).block_until_ready()"
+
+        def make(x: np.ndarray, ps: tuple, y: np.ndarray | None) -> Callable[[], object]:
+            xd = jax.device_put(x)
+            g(xd, md).block_until_ready()  # compile now, not in the first warm-up call
+            return lambda: g(xd, md).block_until_ready()
+
+    else:
+        axis = None if form == "axis-none" else (0, 1)
+        h = jax.jit(lambda x: f(x, axis=axis))
+        impl = f"jit(jax.nn.{name}(x, axis={repr(axis).replace(' ', '')})).block_until_ready()"
+
+        def make(x: np.ndarray, ps: tuple, y: np.ndarray | None) -> Callable[[], object]:
+            xd = jax.device_put(x)
+            h(xd).block_until_ready()
+            return lambda: h(xd).block_until_ready()
+
+    return [Peer("jax", impl, "XLA", make, False)]
+
+
+_FORM_BUILDERS: dict[str, Callable[[Any, str, str, np.ndarray | None, int], list[Peer]]] = {
+    "scipy": _scipy_form_peers,
+    "torch": _torch_form_peers,
+    "jax": _jax_form_peers,
 }

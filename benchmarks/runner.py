@@ -14,6 +14,14 @@ buffer ``y`` are made, and everything in the case is timed on them, in this orde
 
 Element-wise functions run on 1-D arrays of each size; softmax/log_softmax (gufuncs over the
 last axis) on each 2-D shape.  Parameters take the registry's first example values.
+
+Call forms (``Plan.forms``, ``fastact bench --forms``): the softmax family's other call shapes,
+each a case of its own after the plain one (same input, same modes), with the peers' way of
+writing it (``peers.Libraries.form_peers``): ``axis=None`` (the whole array one row; SciPy's
+default), ``axis=(0,1)`` (a tuple of axes; on a 2-D array the same row) and ``where= (half
+masked)`` (a bool mask, True with probability 1/2, seed 1: masked entries take no part, as
+JAX's ``where=``; PyTorch writes it ``masked_fill(~m, -inf)`` + softmax).  Their rows carry the
+form in ``form`` (``None`` for the plain call).
 """
 
 from __future__ import annotations
@@ -32,6 +40,17 @@ from .peers import Libraries, Peer
 from .tables import fmt_size
 
 MODES = ("out", "alloc", "inplace")
+# call forms of the row functions: option token -> (label, fastact keyword arguments given the mask)
+FORMS: dict[str, tuple[str, Callable[[np.ndarray], dict[str, Any]]]] = {
+    "axis-none": ("axis=None", lambda mask: {"axis": None}),
+    "axis-tuple": ("axis=(0,1)", lambda mask: {"axis": (0, 1)}),
+    "where": ("where= (half masked)", lambda mask: {"where": mask}),
+}
+
+
+def half_mask(shape: tuple[int, ...]) -> np.ndarray:
+    """The ``where=`` form's mask: True (take part) with probability 1/2, seed 1."""
+    return np.random.default_rng(1).random(shape) < 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,7 @@ class Plan:
     threads: int
     settings: Settings = field(default_factory=Settings)
     passes: int = 1
+    forms: list[str] = field(default_factory=list)  # tokens of FORMS, for the row functions
 
 
 @dataclass
@@ -62,6 +82,7 @@ class Row:
     timing: Timing
     copy_seconds: float
     vs_fastact: float | None = None  # peer time / fastact time in the same mode: > 1 means fastact is faster
+    form: str | None = None  # a row function's call form (a FORMS label), None for the plain call
 
     @property
     def size(self) -> int:
@@ -87,6 +108,7 @@ class Row:
         t = self.timing
         return {
             "function": self.function,
+            "form": self.form,
             "dtype": self.dtype,
             "shape": list(self.shape),
             "size": self.size,
@@ -153,12 +175,15 @@ def ufunc(name: str) -> Any:
     return resolve(name)
 
 
-def cases(plan: Plan) -> list[tuple[str, str, tuple[int, ...]]]:
-    """(function, dtype, shape) for every case of the plan, in run order."""
+def cases(plan: Plan) -> list[tuple[str, str, tuple[int, ...], str | None]]:
+    """(function, dtype, shape, form token or None) for every case of the plan, in run order:
+    a row function's forms right after its plain call on the same shape."""
     out = []
     for name in plan.functions:
-        shapes = plan.shapes if entry(name).is_rowwise else [(n,) for n in plan.sizes]
-        out += [(name, dtype, tuple(shape)) for dtype in plan.dtypes for shape in shapes]
+        rowwise = entry(name).is_rowwise
+        shapes = plan.shapes if rowwise else [(n,) for n in plan.sizes]
+        forms = [None, *plan.forms] if rowwise and not name.startswith("grad.") else [None]
+        out += [(name, dtype, tuple(shape), form) for dtype in plan.dtypes for shape in shapes for form in forms]
     return out
 
 
@@ -174,9 +199,10 @@ def run(plan: Plan, libs: Libraries, progress: TextIO | None = sys.stderr) -> Ou
     outcome = Outcome()
     with np.errstate(all="ignore"):  # NumPy expressions overflow exp() in float16; that is part of them
         for p in range(plan.passes):
-            for name, dtype, shape in todo:
-                bar.show(f"{name} {dtype} {fmt_size(list(shape))}" + (f" (pass {p + 1})" if plan.passes > 1 else ""))
-                _case(plan, libs, name, dtype, shape, outcome)
+            for name, dtype, shape, form in todo:
+                label = f"{name}{f' {FORMS[form][0]}' if form else ''} {dtype} {fmt_size(list(shape))}"
+                bar.show(label + (f" (pass {p + 1})" if plan.passes > 1 else ""))
+                _case(plan, libs, name, dtype, shape, outcome, form)
                 bar.step()
     bar.close()
     outcome.notes = list(dict.fromkeys(outcome.notes))
@@ -190,16 +216,18 @@ def _best_pass(rows: list[Row]) -> list[Row]:
     likewise, per case."""
     best: dict[tuple, Row] = {}
     for r in rows:
-        key = (r.function, r.dtype, r.shape, r.mode, r.lib, r.impl, r.threads)
+        key = (r.function, r.form, r.dtype, r.shape, r.mode, r.lib, r.impl, r.threads)
         if key not in best or r.timing.best < best[key].timing.best:
             best[key] = r
-    copy = {(r.function, r.dtype, r.shape): r.timing.best for r in best.values() if r.lib == "copyto"}
+    copy = {(r.function, r.form, r.dtype, r.shape): r.timing.best for r in best.values() if r.lib == "copyto"}
     for r in best.values():
-        r.copy_seconds = copy[(r.function, r.dtype, r.shape)]
+        r.copy_seconds = copy[(r.function, r.form, r.dtype, r.shape)]
     return list(best.values())
 
 
-def _case(plan: Plan, libs: Libraries, name: str, dtype: str, shape: tuple[int, ...], outcome: Outcome) -> None:
+def _case(
+    plan: Plan, libs: Libraries, name: str, dtype: str, shape: tuple[int, ...], outcome: Outcome, form: str | None
+) -> None:
     act = entry(name)
     params = act.example_params()[0]
     uf = ufunc(name)
@@ -213,22 +241,27 @@ def _case(plan: Plan, libs: Libraries, name: str, dtype: str, shape: tuple[int, 
     s = plan.settings
     copy = sample(lambda: np.copyto(y, x), s)
 
+    label = FORMS[form][0] if form else None
+
     def row(mode: str, lib: str, impl: str, threads: str, allocates: bool, timing: Timing) -> None:
-        outcome.rows.append(Row(name, dtype, shape, mode, lib, impl, threads, allocates, timing, copy.best))
+        outcome.rows.append(Row(name, dtype, shape, mode, lib, impl, threads, allocates, timing, copy.best, form=label))
 
     row("out", "copyto", "np.copyto(y, x)", "1", False, copy)
     ps = tuple(np.asarray(p, dtype=dtype) for p in params)
+    mask = half_mask(shape) if form == "where" else None
+    kw = FORMS[form][1](mask) if form else {}
+    text = "".join(f", {k}={'m' if k == 'where' else repr(v).replace(' ', '')}" for k, v in kw.items())
     calls: dict[str, tuple[Callable[[], object], Callable[[], object] | None, str]] = {
-        "out": (lambda: uf(x, *ps, out=y), None, f"fastact.{name}(x, out=y)"),
-        "alloc": (lambda: uf(x, *ps), None, f"fastact.{name}(x)"),
-        "inplace": (lambda: uf(b, *ps, out=b), restore, f"fastact.{name}(b, out=b)"),
+        "out": (lambda: uf(x, *ps, out=y, **kw), None, f"fastact.{name}(x{text}, out=y)"),
+        "alloc": (lambda: uf(x, *ps, **kw), None, f"fastact.{name}(x{text})"),
+        "inplace": (lambda: uf(b, *ps, out=b, **kw), restore, f"fastact.{name}(b{text}, out=b)"),
     }
     for mode in plan.modes:
         fn, before, impl = calls[mode]
         timing = sample(fn, s) if before is None else sample_each(fn, before, s)
         row(mode, "fastact", impl, "1", mode == "alloc", timing)
 
-    peers, notes = libs.peers(name, dtype)
+    peers, notes = libs.form_peers(name, form, dtype, mask) if form else libs.peers(name, dtype)
     outcome.notes += notes  # the same note for every case: deduplicated at the end
     pf = tuple(float(p) for p in params)
     for peer in peers:
@@ -236,7 +269,8 @@ def _case(plan: Plan, libs: Libraries, name: str, dtype: str, shape: tuple[int, 
             _peer(plan, peer, x, y, b, restore, pf, row)
         except Exception as exc:  # e.g. a library without a float16 kernel for this op
             msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
-            outcome.notes.append(f"{name} {dtype} {'x'.join(map(str, shape))}: {peer.lib} {peer.impl} failed: {msg}")
+            what = f"{name}{f' {label}' if label else ''} {dtype} {'x'.join(map(str, shape))}"
+            outcome.notes.append(f"{what}: {peer.lib} {peer.impl} failed: {msg}")
         finally:
             if peer.threads != "1":
                 time.sleep(0.05)  # let the peer's worker threads go idle before the next one-thread timing
@@ -270,9 +304,9 @@ def _peer(
 
 def _compare(rows: list[Row]) -> None:
     """Fill ``vs_fastact``: each row's time over fastact's time in the same case and mode."""
-    fastest = {(r.function, r.dtype, r.shape, r.mode): r.timing.best for r in rows if r.lib == "fastact"}
+    fastest = {(r.function, r.form, r.dtype, r.shape, r.mode): r.timing.best for r in rows if r.lib == "fastact"}
     for r in rows:
         mode = "out" if r.lib == "copyto" else r.mode
-        t = fastest.get((r.function, r.dtype, r.shape, mode))
+        t = fastest.get((r.function, r.form, r.dtype, r.shape, mode))
         if t is not None and r.lib != "fastact":
             r.vs_fastact = r.timing.best / t

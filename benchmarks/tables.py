@@ -25,6 +25,12 @@ def fmt_rate(v: float) -> str:
     return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
 
 
+def _function(r: dict[str, Any]) -> str:
+    """The function column: the name, and a row function's call form after it (``softmax axis=None``)."""
+    form = r.get("form")
+    return f"{r['function']} {form}" if form else r["function"]
+
+
 def _group(r: dict[str, Any]) -> str:
     lib = "numpy/scipy" if r["lib"] in ("numpy", "scipy") else r["lib"]
     return lib if r["threads"] in ("1", "XLA") and lib in ("numpy/scipy", "jax") else f"{lib} T={r['threads']}"
@@ -42,7 +48,7 @@ def summary(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     best: dict[tuple, dict[str, dict[str, Any]]] = {}
     for r in rows:
         if r["lib"] in PEER_LIBS:
-            cell = best.setdefault((r["function"], r["dtype"], tuple(r["shape"]), r["mode"]), {})
+            cell = best.setdefault((r["function"], r.get("form"), r["dtype"], tuple(r["shape"]), r["mode"]), {})
             g = _group(r)
             if g not in cell or r["seconds_min"] < cell[g]["seconds_min"]:
                 cell[g] = r
@@ -52,9 +58,9 @@ def summary(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     for r in rows:
         if r["lib"] != "fastact":
             continue
-        cell = best.get((r["function"], r["dtype"], tuple(r["shape"]), r["mode"]), {})
+        cell = best.get((r["function"], r.get("form"), r["dtype"], tuple(r["shape"]), r["mode"]), {})
         line = [
-            r["function"],
+            _function(r),
             r["dtype"],
             fmt_size(r["shape"]),
             r["mode"],
@@ -104,7 +110,7 @@ def long(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
         vs = "-" if r["vs_fastact"] is None else f"{r['vs_fastact']:.2f}"
         out.append(
             [
-                r["function"],
+                _function(r),
                 r["dtype"],
                 fmt_size(r["shape"]),
                 r["mode"],

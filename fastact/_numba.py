@@ -11,11 +11,16 @@ if a release changes it.
 
 float16 loops run on ``uint16`` bit patterns and convert with LLVM's ``half``
 type (``fpext``/``fptrunc``, F16C instructions on x86-64).
+
+Every function fastact compiles (loops and kernels) goes through its own compiler
+pipeline, which asks LLVM for 512-bit vectors where the target has AVX-512 (see
+``wide_vectors``); nothing else numba compiles in the process is affected.
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import platform
 import types as pytypes
@@ -27,8 +32,12 @@ from typing import Any
 import numba
 import numpy as np
 from llvmlite import ir
+from llvmlite.ir.values import FunctionAttributes
 from numba import types
 from numba.core import cgutils
+from numba.core.compiler import CompilerBase, DefaultPassBuilder
+from numba.core.compiler_machinery import FunctionPass, register_pass
+from numba.core.typed_passes import NopythonTypeInference
 from numba.extending import intrinsic, overload
 
 SUPPORTED_NUMBA = ">=0.68,<0.69"
@@ -48,9 +57,44 @@ def jit(fn=None, **options):
     # kernels whose error-free transformations (two_sum, magic-number rounding)
     # reassociation would silently destroy
     options.setdefault("fastmath", False)
+    # fastact's pipeline: 512-bit vectors where the target has AVX-512 (see wide_vectors)
+    options.setdefault("pipeline_class", Compiler)
     if fn is None:
-        return lambda f: numba.njit(f, **options)
-    return numba.njit(fn, **options)
+        return lambda f: numba.njit(_own_name(f), **options)
+    return numba.njit(_own_name(fn), **options)
+
+
+def _closure_key(value: Any) -> str:
+    """A process-independent description of a closure variable."""
+    py = getattr(value, "py_func", value)  # a numba dispatcher: its Python function
+    if callable(py) and hasattr(py, "__qualname__"):
+        return f"{getattr(py, '__module__', '')}.{py.__qualname__}"
+    return f"{type(value).__name__}:{value!r}"
+
+
+def _cell_key(cell: Any) -> str:
+    try:
+        return _closure_key(cell.cell_contents)
+    except ValueError:  # empty
+        return "?"
+
+
+def _own_name(fn: Callable) -> Callable:
+    """Give a function made by a factory (``<locals>`` with a closure) a qualified name that
+    says which closure it has.
+
+    numba names a compiled function by its qualified name and a per-process counter, and
+    marks it link-once: two different functions of one factory (softmax's and
+    log_softmax's row kernels, ``_make_row.<locals>.row``) compiled in two processes can
+    get the same symbol, and once both are loaded from the cache into one process the
+    linker keeps one of them for both (softmax returned log_softmax's values).  The
+    closure's description in the name keeps their symbols apart."""
+    if "<locals>" in fn.__qualname__ and fn.__closure__:
+        # a cell still empty names a sibling the factory defines later: its name says enough
+        cells = zip(fn.__code__.co_freevars, fn.__closure__, strict=True)
+        key = "|".join(f"{n}={_cell_key(c)}" for n, c in cells)
+        fn.__qualname__ += "_" + hashlib.sha1(key.encode()).hexdigest()[:8]
+    return fn
 
 
 def like(value, x):
@@ -311,6 +355,120 @@ def clear_fp_flags(typingctx):
     return types.none(), codegen
 
 
+# ---------------------------------------------------------------- 512-bit vectors
+# LLVM prefers 256-bit vectors on Intel's AVX-512 CPUs (its "prefer-256-bit" tuning, for the
+# clock penalty of 512-bit instructions on the first of them), so numba's loops there use
+# half the vector width the CPU has: fastact's kernels run 12-33 % slower than with zmm.
+# The function attribute "prefer-vector-width"="512" overrides that tuning for one function,
+# in the loop vectorizer (its register width) and in the back end (zmm registers legal).
+# fastact puts it on every function it compiles, through its own compiler pipeline, so a
+# user's other numba code in the process keeps numba's defaults, and only where the target
+# machine has AVX-512 (the CPU numba compiles for, NUMBA_CPU_NAME/NUMBA_CPU_FEATURES
+# honoured, not the host).  The choice is a function of the target CPU name and features,
+# which numba's cache index is keyed by (its codegen's magic tuple), so a cached loop is
+# only loaded for the code generation it was compiled with.
+PREFER_512 = '"prefer-vector-width"="512"'
+_WIDE_TARGETS: dict[tuple, bool] = {}
+
+
+class _Attributes(FunctionAttributes):
+    """llvmlite's function attributes plus LLVM string attributes (llvmlite knows keywords only)."""
+
+    def __init__(self, base: FunctionAttributes, extra: tuple[str, ...]) -> None:
+        super().__init__(base)
+        self.alignstack = base.alignstack
+        self.personality = base.personality
+        self.extra = extra
+
+    def __bool__(self) -> bool:  # llvmlite writes a function's attributes only when there are some
+        return True
+
+    def _to_list(self, ret_type):
+        return [*super()._to_list(ret_type), *self.extra]
+
+
+def _prefer_512(ir_module: ir.Module) -> None:
+    for fn in ir_module.functions:
+        if fn.blocks and not isinstance(fn.attributes, _Attributes):
+            fn.attributes = _Attributes(fn.attributes, (PREFER_512,))
+
+
+def wide_vectors(codegen: Any = None) -> bool:
+    """Whether fastact asks for 512-bit vectors on ``codegen``'s target (numba's CPU codegen by default).
+
+    True where the target machine emits a 512-bit operation on zmm registers for a function
+    carrying the attribute, i.e. where it has AVX-512F: decided by the target machine numba
+    compiles for, once per CPU name and features.
+    """
+    if codegen is None:
+        from numba.core.registry import cpu_target
+
+        codegen = cpu_target.target_context.codegen()
+    key = codegen.magic_tuple()
+    if key not in _WIDE_TARGETS:
+        import llvmlite.binding as ll
+
+        mod = codegen._create_empty_module("fastact_zmm_probe")
+        vec = ir.VectorType(ir.FloatType(), 16)
+        fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [vec.as_pointer()]), "fastact_zmm_probe")
+        fn.attributes = _Attributes(fn.attributes, (PREFER_512,))
+        b = ir.IRBuilder(fn.append_basic_block())
+        v = b.load(fn.args[0])
+        b.store(b.fmul(v, v), fn.args[0])
+        b.ret_void()
+        with compiler_lock():  # the target machine is numba's, used under its lock
+            asm = str(codegen._tm.emit_assembly(ll.parse_assembly(str(mod))))
+        _WIDE_TARGETS[key] = "%zmm" in asm
+    return _WIDE_TARGETS[key]
+
+
+_WIDE_LIBRARIES: dict[type, type] = {}
+
+
+def _wide_library_class(base: type) -> type:
+    """``base`` (numba's code library class) putting the attribute on every function added to it."""
+    if base not in _WIDE_LIBRARIES:
+
+        def add_ir_module(self, ir_module):
+            _prefer_512(ir_module)
+            return base.add_ir_module(self, ir_module)
+
+        _WIDE_LIBRARIES[base] = type(f"Wide{base.__name__}", (base,), {"add_ir_module": add_ir_module})
+    return _WIDE_LIBRARIES[base]
+
+
+@register_pass(mutates_CFG=False, analysis_only=False)
+class WideVectors(FunctionPass):
+    """After type inference: where the target has AVX-512, the code library every IR module of the
+    function (and numba's cfunc wrapper) goes through is one that adds ``PREFER_512``."""
+
+    _name = "fastact_wide_vectors"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        if state.library is not None:
+            return False
+        codegen = state.targetctx.codegen()
+        if not wide_vectors(codegen):
+            return False
+        # what numba's NativeLowering would do, with our library class
+        state.library = _wide_library_class(codegen._library_class)(codegen, state.func_id.func_qualname)
+        state.library.enable_object_caching()
+        return False  # the function's IR is unchanged
+
+
+class Compiler(CompilerBase):
+    """numba's nopython pipeline with ``WideVectors`` before lowering: every fastact kernel and loop."""
+
+    def define_pipelines(self):
+        pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
+        pm.add_pass_after(WideVectors, NopythonTypeInference)
+        pm.finalize()
+        return [pm]
+
+
 # ---------------------------------------------------------------- building ufuncs
 LOOP_SIGNATURE = types.void(
     types.CPointer(types.voidptr), types.CPointer(types.intp), types.CPointer(types.intp), types.voidptr
@@ -373,7 +531,7 @@ def _cache_files(pyfunc: Callable) -> list[Path]:
 
 
 def _compile(pyfunc: Callable, cache: bool) -> Any:
-    return numba.cfunc(LOOP_SIGNATURE, cache=cache, nopython=True, error_model="numpy")(pyfunc)
+    return numba.cfunc(LOOP_SIGNATURE, cache=cache, nopython=True, error_model="numpy", pipeline_class=Compiler)(pyfunc)
 
 
 def compile_loop(pyfunc: Callable, cache: bool) -> Any:
@@ -513,6 +671,15 @@ def check_internals() -> None:
             problems.append("numba's cache file naming changed (cache repair)")
     except (ImportError, AttributeError) as exc:
         problems.append(f"numba's FunctionCache is not as expected ({exc})")
+    try:
+        from numba.core.registry import cpu_target
+
+        codegen = cpu_target.target_context.codegen()
+        if not (isinstance(codegen._library_class, type) and callable(codegen._library_class.add_ir_module)):
+            problems.append("numba's codegen has no code library class (512-bit vectors)")
+        wide_vectors(codegen)
+    except (ImportError, AttributeError, TypeError) as exc:
+        problems.append(f"numba's codegen is not as expected ({exc}; 512-bit vectors)")
     try:
         api = _ufunc_api()
         if not api[_FROM_FUNC_INDEX]:

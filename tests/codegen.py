@@ -6,7 +6,8 @@ What they check has to hold on any x86-64 CPU, whichever vector width LLVM picks
 * SSE2/SSE4: packed arithmetic on ``xmm`` (4 float32 or 2 float64 lanes), legacy encoding
   (``mulps``) or VEX (``vmulps``);
 * AVX/AVX2: mostly ``ymm``;
-* AVX-512: ``zmm``, or ``ymm`` where LLVM prefers 256-bit vectors (``skylake-avx512``).
+* AVX-512: ``zmm`` (LLVM prefers 256-bit vectors on Intel's AVX-512 CPUs, ``skylake-avx512``;
+  fastact asks for 512-bit ones on every function it compiles, see ``fastact._numba.wide_vectors``).
 
 So a loop counts as vectorized when its body (from a label to the last jump back to it)
 holds packed floating-point arithmetic (``...ps``/``...pd`` add, mul, fma, min/max,
@@ -138,6 +139,18 @@ def vector_registers(asm: str, min_packed: int = 1) -> set[str]:
     return {r for lp in simd_loops(asm) if sum(lp.packed.values()) >= min_packed for r in lp.packed}
 
 
+def packed_counts(asm: str, min_packed: int = 16) -> dict[str, int]:
+    """Packed arithmetic instructions per vector register class, summed over the SIMD loops with at
+    least ``min_packed`` of them (the unit-stride, in-place and strided copies of the kernel's loop,
+    and their vectorized remainder loops)."""
+    out: dict[str, int] = {}
+    for lp in simd_loops(asm):
+        if sum(lp.packed.values()) >= min_packed:
+            for r, n in lp.packed.items():
+                out[r] = out.get(r, 0) + n
+    return out
+
+
 def check_float32_loop(asm: str, name: str, min_packed: int = 16) -> str | None:
     """Assert that the loop calls no libm function and that its hot loop is packed SIMD: a
     call-free loop with ``min_packed`` or more packed arithmetic instructions (a transcendental
@@ -161,7 +174,8 @@ def check_float32_loop(asm: str, name: str, min_packed: int = 16) -> str | None:
 
 
 def float32_loop_asm(name: str) -> str:
-    """Assembly of the compiled float32 loop of ``name`` (uncached, built here, never called)."""
+    """Assembly of the compiled float32 loop of ``name`` (compiled as fastact compiles its loops,
+    uncached, never called)."""
     import numba
 
     from fastact import _loops, _numba, convert, registry
@@ -178,7 +192,26 @@ def float32_loop_asm(name: str) -> str:
         IN=convert.IN["f", k.arg],
         OUT=convert.OUT["f", k.ret],
     )
-    return numba.cfunc(_numba.LOOP_SIGNATURE, error_model="numpy")(f)._library.get_asm_str()
+    return _numba.compile_loop(f, cache=False)._library.get_asm_str()
+
+
+# asm_for_cpu's extra entries: a loop of the user's own numba code, compiled in the same process
+# after fastact's, and whether fastact asked for 512-bit vectors there ("True"/"False")
+USER_LOOP = "<numba user loop>"
+WIDE_VECTORS = "<fastact wide_vectors>"
+
+
+def user_loop_asm() -> str:
+    """Assembly of a float32 loop of plain numba code, not fastact's (compiled, never called)."""
+    import numba
+    import numpy as np
+
+    def user_loop(x, y):  # float32 throughout (a float64 constant would widen it)
+        for i in range(x.size):
+            y[i] = x[i] * x[i] + np.float32(0.5) * x[i]
+
+    f = numba.njit((numba.float32[::1], numba.float32[::1]))(user_loop)
+    return f.inspect_asm(f.signatures[0])
 
 
 def target_env(cpu: str) -> dict[str, str]:
@@ -192,7 +225,8 @@ def target_env(cpu: str) -> dict[str, str]:
 
 
 def asm_for_cpu(cpu: str, names: list[str]) -> dict[str, str]:
-    """The float32 loops of ``names`` compiled for ``cpu`` in a fresh interpreter (compiled, never run)."""
+    """The float32 loops of ``names`` compiled for ``cpu`` in a fresh interpreter (compiled, never run),
+    plus ``USER_LOOP`` (when named, compiled after the others) and ``WIDE_VECTORS``."""
     r = subprocess.run(
         [sys.executable, os.path.abspath(__file__), cpu, *names],
         capture_output=True,
@@ -221,7 +255,13 @@ def _print_asm(cpu: str, names: list[str]) -> None:
         if isinstance(v, Dispatcher) and v.overloads
     ]
     assert not ran, f"compiled at import, so maybe run on a CPU it was not compiled for: {ran}"
-    print(json.dumps({n: float32_loop_asm(n) for n in names}))
+    from fastact import _numba
+
+    out = {n: float32_loop_asm(n) for n in names if n != USER_LOOP}
+    if USER_LOOP in names:
+        out[USER_LOOP] = user_loop_asm()
+    out[WIDE_VECTORS] = str(_numba.wide_vectors())
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

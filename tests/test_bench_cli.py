@@ -125,6 +125,47 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
+def test_softmax_forms_are_rows_of_the_bench(tmp_path, capsys):
+    """--forms: axis=None, axis=(0,1) and a half-masked where= as cases of their own, against
+    SciPy (the axis forms), PyTorch (masked_fill + softmax for the mask) and JAX (where=)."""
+    from benchmarks import cli, runner
+
+    assert cli.FORMS == tuple(runner.FORMS)
+    js, cs = tmp_path / "forms.json", tmp_path / "forms.csv"
+    argv = ["bench", "--functions", "softmax,log_softmax", "--dtypes", "float32", "--shapes", "8x16"]
+    argv += ["--forms", "all", "--modes", "out", "--peers", "scipy,torch,jax", "--threads", "1"]
+    assert main([*argv, "--json", str(js), "--csv", str(cs), *FAST, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    doc = json.loads(js.read_text())
+    assert doc["settings"]["forms"] == ["axis-none", "axis-tuple", "where"]
+    assert "--forms axis-none,axis-tuple,where" in doc["command"]
+    labels = ["axis=None", "axis=(0,1)", "where= (half masked)"]
+    rows = doc["results"]
+    fa = {(r["function"], r["form"]): r for r in rows if r["lib"] == "fastact"}
+    assert set(fa) == {(f, form) for f in ("softmax", "log_softmax") for form in [None, *labels]}
+    assert fa[("softmax", "where= (half masked)")]["impl"] == "fastact.softmax(x, where=m, out=y)"
+    assert fa[("log_softmax", "axis=(0,1)")]["impl"] == "fastact.log_softmax(x, axis=(0,1), out=y)"
+    assert all(r["melem_s"] > 0 for r in fa.values())
+    lines = out.splitlines()
+    for f in ("softmax", "log_softmax"):
+        for label in labels:  # the summary table: a line per form, the form after the name
+            assert any(line.startswith(f"{f} {label} ") and "8x16" in line for line in lines), (f, label)
+    libs = {(r["function"], r["form"], r["lib"]) for r in rows if r["lib"] not in ("fastact", "copyto")}
+    have = {lib for lib in ("scipy", "torch", "jax") if lib not in doc["peers_missing"]}
+    for f in ("softmax", "log_softmax"):
+        for label in labels:
+            want = {lib for lib in have if not (lib == "scipy" and label.startswith("where"))}
+            assert {lib for g, form, lib in libs if (g, form) == (f, label)} == want, (f, label)
+    assert all(r["vs_fastact"] > 0 for r in rows if r["lib"] not in ("fastact", "copyto"))
+    if "torch" in have:
+        assert any(r["impl"] == "torch.softmax(t.masked_fill(~m, -inf), -1, out=o) [temporaries]" for r in rows)
+    if "jax" in have:
+        assert any(r["impl"].startswith("jit(jax.nn.log_softmax(x, axis=-1, where=m))") for r in rows)
+    with cs.open() as fh:
+        table = list(csv.DictReader(fh))
+    assert {row["form"] for row in table} == {"", *labels}
+
+
 @pytest.mark.parametrize(
     ("argv", "culprit"),
     [
@@ -136,6 +177,7 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
         (["--shapes", "1024"], "'1024'"),
         (["--modes", "inplace,sideways"], "'sideways'"),
         (["--peers", "torch,tensorflow"], "'tensorflow'"),
+        (["--forms", "where,axis=None"], "'axis=None'"),
         (["--threads", "0"], "--threads"),
         (["--threads", "two"], "'two'"),
         (["--json", "/nonexistent-dir/b.json"], "does not exist"),

@@ -165,3 +165,23 @@ def test_ufuncs_unpickle_in_a_fresh_process():
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"['grad.selu', 'gelu', 'grad.softmax'] {float(grad.selu(1.0))} 0.0"
+
+
+def test_factory_made_kernels_loaded_from_the_cache_keep_their_own_code(tmp_path):
+    """softmax and log_softmax compiled in two processes, then both loaded from the cache into
+    a third: each keeps its own row kernel (they are made by one factory; numba's symbol for
+    them was the same, and the loader kept one for both: softmax gave log_softmax's values)."""
+    code = """
+        import numpy as np, fastact
+        x = np.array([0.0, 0.0], np.float16)
+        for name in {names!r}:
+            print(name, getattr(fastact, name)(x).tolist())
+        """
+    env = {"NUMBA_CACHE_DIR": str(tmp_path), "FASTACT_CACHE": "1"}
+    for names in (["softmax"], ["log_softmax"]):
+        r = run(code.format(names=names), **env)
+        assert r.returncode == 0, r.stderr
+    r = run(code.format(names=["log_softmax", "softmax"]), **env)
+    assert r.returncode == 0, r.stderr
+    half, log_half = float(np.float16(0.5)), float(np.float16(-np.log(2.0)))
+    assert r.stdout.split("\n")[:2] == [f"log_softmax {[log_half] * 2}", f"softmax {[half] * 2}"]

@@ -91,6 +91,26 @@ def test_documented_special_rows(dtype):
     assert np.allclose(y[4].astype(float), 1 / 3, rtol=1e-3)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_nan_with_the_sign_bit_set_makes_the_row_nan(dtype):
+    """The max pass finds a NaN whose sign bit is clear; one with it set (the key order puts
+    it below -inf) reaches every output through its term in the sum: short and multi-block
+    rows, anywhere in the row, masked or not; the all-ones NaN's key is the masked max's start value."""
+    itype = {"float16": np.uint16, "float32": np.uint32, "float64": np.uint64}[dtype]
+    neg_nans = [-np.abs(np.array(np.nan, dtype)), np.array(np.iinfo(itype).max, itype).view(dtype)]
+    for f in (fastact.softmax, fastact.log_softmax):
+        for nan in neg_nans:
+            assert np.signbit(nan) and np.isnan(nan)
+            for n, at in ((4, 1), (5000, 4999), (5000, 0)):
+                x = np.linspace(-3, 3, n).astype(dtype)
+                x[at] = nan
+                assert np.isnan(f(x)).all(), (f.__name__, n, at)
+                mask = np.arange(n) % 2 == at % 2  # the NaN takes part
+                assert np.isnan(f(x, where=mask)).all(), (f.__name__, n, at, "masked")
+                assert not np.isnan(f(x, where=~mask)).any(), (f.__name__, n, at, "NaN masked off")
+            assert np.isnan(f(np.array([nan, nan]), where=np.array([True, False]))).all()
+
+
 @rowwise
 def test_empty(act):
     f = ufunc(act)
