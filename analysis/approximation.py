@@ -1,4 +1,4 @@
-"""Approximation error: each fast variant against the exact function it stands for.
+"""Approximation error: each approximation (gelu_tanh, hard_sigmoid, ...) against its exact function.
 
 Two measurements per pair (registry ``approximates``: gelu_tanh and gelu_sigmoid vs
 gelu, hard_sigmoid and hard_sigmoid6 vs sigmoid, hard_swish vs silu, hard_tanh vs tanh):

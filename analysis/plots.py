@@ -1,9 +1,9 @@
 """The report's figures (matplotlib, Agg backend, PNG).
 
 - ``functions.png``: every elementwise function over [-5, 5] (float32 values from
-  fastact), one panel each, fast variants drawn dashed over the function they
+  fastact), one panel each, approximations drawn dashed over the function they
   approximate; a restyling of the source document's figure of the functions.
-- ``approximation.png``: |v(x) - f(x)| of each fast variant against its exact function
+- ``approximation.png``: |v(x) - f(x)| of each approximation against its exact function
   over [-8, 8] (float64 oracles), log scale.
 - ``ulp_<dtype>.png``: fastact's ULP error against x per dtype, the max over 200 bins
   of each function's domain.
@@ -74,7 +74,7 @@ def approximation(curves: list[tuple[str, str, np.ndarray, np.ndarray]], path: P
     ax.set_ylim(1e-8, 1)
     ax.set_xlabel("x")
     ax.set_ylabel("|approximation - exact|")
-    ax.set_title("Approximation error of the fast variants (float64, no rounding)")
+    ax.set_title("Approximations against their exact functions (float64, no rounding)")
     ax.grid(True, which="major", color="0.9")
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()

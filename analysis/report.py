@@ -459,7 +459,7 @@ def _approx_section(res: dict[str, Any]) -> list[str]:
     if not ap:
         return []
     L = [
-        "## Approximation error (fast variant against the exact function)",
+        "## Approximation error (each approximation against the exact function)",
         "",
         "The functions themselves, float64 on [-8, 8] (relative error in the negative tail is (v - f)/f):",
         "",

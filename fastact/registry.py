@@ -1,12 +1,14 @@
 """The registry: every activation declared once.
 
 Each ``Activation`` says what the function is (name, formula, parameters, the
-exact function a fast variant approximates, its high-precision reference) and how
+exact function an approximation stands for, its high-precision reference) and how
 each dtype is computed (``Kernel`` per float16/float32/float64).  The ufunc
 builder, ``fastact list``, the tests, the accuracy report and the benchmark all
 read this table; adding a function means a kernel plus one entry here.
 Derivatives (``DERIVATIVES``, served as ``fastact.grad``) are declared the same way, each
 naming its function (``of``) and variable (``wrt``); ``Activation.grads`` lists a function's.
+The fast tier (``FAST``, served as ``fastact.fast``) is a function's entry again with faster
+kernels and its own claims; ``by_path`` finds any entry by where it is served.
 
 References are written against an ``mp`` module argument (mpmath), so importing
 fastact does not import mpmath; ``analysis`` supplies it.

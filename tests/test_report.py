@@ -212,7 +212,7 @@ def test_report_json_fields(small_report):
     assert res["throughput"]["fastact"]["relu"]["melem_s"] > 0
     assert [r["function"] for r in res["worked_example"]] == ["relu", "sigmoid"]
     assert res["worked_example"][1]["off"] == [1, 3]  # the document's sigmoid(-1) and sigmoid(2)
-    assert res["approximation"] == []  # no fast variant among relu, sigmoid
+    assert res["approximation"] == []  # no approximation among relu, sigmoid
     # the derivatives section: fastact.grad measured like the functions, against their claims
     grads = res["derivatives"]
     assert set(grads) == {"relu", "sigmoid"}
