@@ -39,9 +39,7 @@ def blocks() -> dict[str, str]:
         ]
         for d in DERIVATIVES
     ]
-    fast = [
-        [f"`{f.path}`", f.notes.replace("|", "\\|"), *[f"{f.max_ulp[d]:g}" for d in DTYPES]] for f in FAST
-    ]
+    fast = [[f"`{f.path}`", f.notes.replace("|", "\\|"), *[f"{f.max_ulp[d]:g}" for d in DTYPES]] for f in FAST]
     same = ", ".join(f"`{a.name}`" for a in ACTIVATIONS if a.name not in FAST_BY_NAME)
     fast.append([same, "the exact ufunc itself (`fast.relu is relu`)", *[""] * len(DTYPES)])
     return {

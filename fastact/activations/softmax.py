@@ -37,7 +37,7 @@ from .._loops import ROW_BLOCK
 from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, fma, itemsize, jit, like, load, pow2_pair_f32, store
 from ..convert import narrow, widen
 from ..kernels.dd import fast_two_sum, two_sum
-from ..kernels.exp import _LN2_HI_F, _LN2_LO_F, _LOG2E_F, _MAGIC_F, _expm1_r_f64, _reduce, _scale, exp_poly_f32
+from ..kernels.exp import LN2_HI_F32, LN2_LO_F32, LOG2E_F32, MAGIC_F32, _expm1_r_f64, _reduce, _scale, exp_poly_f32
 from ..kernels.log import log1p_f64
 
 # fastmath "reassoc" lets LLVM vectorize the block sums; it is never nnan/ninf, and the
@@ -94,10 +94,10 @@ def _two_sum_free(a, b):
 @jit
 def _exp_le0_f32(t):
     """exp_f32(t) for t in [-104, 0] (the same bits; garbage below, for the caller to drop)."""
-    k = fma(t, _LOG2E_F, _MAGIC_F)
-    n = k - _MAGIC_F
-    r = fma(-n, _LN2_LO_F, fma(-n, _LN2_HI_F, t))
-    s1, s2 = pow2_pair_f32(k, _MAGIC_F)
+    k = fma(t, LOG2E_F32, MAGIC_F32)
+    n = k - MAGIC_F32
+    r = fma(-n, LN2_LO_F32, fma(-n, LN2_HI_F32, t))
+    s1, s2 = pow2_pair_f32(k, MAGIC_F32)
     return exp_poly_f32(r) * s1 * s2
 
 

@@ -20,10 +20,10 @@ from .dd import two_sum
 from .poly import horner
 
 _F32 = np.float32
-_LOG2E_F = _F32(1.4426950408889634)
-_LN2_HI_F = _F32(0.693145751953125)  # 12 significant bits: n * hi is exact for |n| < 2^12
-_LN2_LO_F = _F32(1.4286067653302226e-06)
-_MAGIC_F = _F32(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer in the low bits
+LOG2E_F32 = _F32(1.4426950408889634)
+LN2_HI_F32 = _F32(0.693145751953125)  # 12 significant bits: n * hi is exact for |n| < 2^12
+LN2_LO_F32 = _F32(1.4286067653302226e-06)
+MAGIC_F32 = _F32(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer in the low bits
 _HI_F = _F32(89.0)
 _LO_F = _F32(-104.0)
 _C2F, _C3F, _C4F, _C5F, _C6F = EXP_F32
@@ -47,12 +47,12 @@ def exp_poly_f32(r):
 def exp_f32(t):
     """e^t in float32 arithmetic (about 1 ULP)."""
     tc = min(max(t, _LO_F), _HI_F)  # NaN passes through both
-    k = fma(tc, _LOG2E_F, _MAGIC_F)
-    n = k - _MAGIC_F
-    r = fma(-n, _LN2_HI_F, tc)
-    r = fma(-n, _LN2_LO_F, r)
+    k = fma(tc, LOG2E_F32, MAGIC_F32)
+    n = k - MAGIC_F32
+    r = fma(-n, LN2_HI_F32, tc)
+    r = fma(-n, LN2_LO_F32, r)
     p = exp_poly_f32(r)
-    s1, s2 = pow2_pair_f32(k, _MAGIC_F)
+    s1, s2 = pow2_pair_f32(k, MAGIC_F32)
     return p * s1 * s2
 
 
@@ -68,11 +68,11 @@ def exp_parts_lo_f32(t, tl):
     an exact step and a rounding one.  Estrin's scheme: loops using this are limited by
     latency rather than by operation count.
     """
-    k = fma(t, _LOG2E_F, _MAGIC_F)
-    n = k - _MAGIC_F
-    r1 = fma(-n, _LN2_HI_F, t)  # exact
-    r = fma(-n, _LN2_LO_F, r1)
-    rl = fma(-n, _LN2_LO_F, r1 - r) + tl  # what rounding r lost, and the argument's low part
+    k = fma(t, LOG2E_F32, MAGIC_F32)
+    n = k - MAGIC_F32
+    r1 = fma(-n, LN2_HI_F32, t)  # exact
+    r = fma(-n, LN2_LO_F32, r1)
+    rl = fma(-n, LN2_LO_F32, r1 - r) + tl  # what rounding r lost, and the argument's low part
     r2 = r * r
     p = fma(fma(fma(_D7, r, _D6), r, _D5), r2 * r, fma(fma(_D4, r, _D3), r, _D2))
     one = _F32(1.0)
@@ -81,7 +81,7 @@ def exp_parts_lo_f32(t, tl):
     tail = r2 * p
     e_hi = e1 + tail
     e_lo = fma(rl, e_hi, (((e1 - e_hi) + tail) + e1_lo))
-    return e_hi, e_lo, pow2_f32(k, _MAGIC_F, 64, -126)
+    return e_hi, e_lo, pow2_f32(k, MAGIC_F32, 64, -126)
 
 
 @jit

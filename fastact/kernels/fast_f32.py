@@ -22,6 +22,7 @@ import numpy as np
 
 from .._numba import fma, jit, pow2_f32, pow2_pair_f32
 from .coefficients_fast import EXP, LOG1P
+from .exp import LN2_HI_F32, LN2_LO_F32, LOG2E_F32, MAGIC_F32
 
 BOUNDS = {
     "exp_f32": 2.0,  # 1.38 on 1e6 samples of [-87.3, 88.7]; subnormal results within 1 unit of 2^-149
@@ -30,10 +31,8 @@ BOUNDS = {
 }
 
 _F = np.float32
-_LOG2E = _F(1.4426950408889634)
-_LN2_HI = _F(0.693145751953125)  # 12 significant bits: n * hi is exact for |n| < 2^12
-_LN2_LO = _F(1.4286067653302226e-06)
-MAGIC = _F(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer in the low bits
+# exp's float32 Cody-Waite reduction constants (ln 2 in a 12-bit high part: n * hi exact)
+_LOG2E, _LN2_HI, _LN2_LO, MAGIC = LOG2E_F32, LN2_HI_F32, LN2_LO_F32, MAGIC_F32
 _ONE = _F(1.0)
 _TWO = _F(2.0)
 _P64 = _F(2.0**-64)

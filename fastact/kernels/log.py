@@ -14,6 +14,7 @@ import numpy as np
 from .._numba import bits_f64, f64_bits, fma, jit
 from .coefficients import LOG_F64, LOG_W
 from .dd import fast_two_sum, two_sum
+from .exp import LN2_HI_F32, LN2_LO_F32
 from .poly import horner
 
 _SQRT2 = 1.4142135623730951
@@ -90,8 +91,6 @@ def log1p_w(u):
 
 
 _SQRT2_F = np.float32(1.4142135)
-_LN2_HI_F = np.float32(0.693145751953125)
-_LN2_LO_F = np.float32(1.4286067653302226e-06)
 # atanh series: log(m) = 2z + 2z^3/3 + 2z^5/5 + ...; with |z| <= 0.1716 the first term
 # left out (2z^13/13) is below 2^-34 of the sum, so Taylor's coefficients need no fit
 _TINY = np.float32(2.0**-30)
@@ -124,8 +123,8 @@ def log1p_dd_f32(u_hi, u_lo):
     z_lo = (fma(-z, s_hi, n_hi) + n_lo - z * s_lo) / s_hi
     z2 = z * z
     p = fma(fma(fma(fma(_A11, z2, _A9), z2, _A7), z2, _A5), z2, _A3)
-    j_hi = _LN2_HI_F if big else np.float32(0.0)
-    j_lo = _LN2_LO_F if big else np.float32(0.0)
+    j_hi = LN2_HI_F32 if big else np.float32(0.0)
+    j_lo = LN2_LO_F32 if big else np.float32(0.0)
     two_z = np.float32(2.0) * z
     t_hi = j_hi + two_z
     t_lo = (j_hi - t_hi) + two_z  # fast two-sum: |2z| < 0.35 < ln2, or j_hi = 0
