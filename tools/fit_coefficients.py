@@ -205,6 +205,19 @@ FITS = [
 ]
 
 
+def coefficient_block(fit: Fit, coef: np.ndarray, err: float, var: str = "r", powers_line: bool = True) -> list[str]:
+    """The generated lines of one fit: its doc, error, and the coefficients in ``fit.dtype``."""
+    t = "np.float32" if fit.dtype == "float32" else "np.float64"
+    lines = [f"# {fit.doc}", f"# max relative error after rounding: {err:.3e}"]
+    if powers_line:
+        lines.append(f"{fit.name}_POWERS = {tuple(fit.powers)!r}")
+    lines.append(f"{fit.name} = (")
+    for p, c in zip(fit.powers, coef, strict=True):
+        v = float(np.float32(c)) if fit.dtype == "float32" else float(c)
+        lines.append(f"    {t}({v!r}),  # {var}^{p}")
+    return [*lines, ")", ""]
+
+
 def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
     lines = [
         '"""Polynomial coefficients for fastact\'s math kernels.',
@@ -220,16 +233,7 @@ def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
     lines.append(f"GELU_A_MAX = {GELU_A_MAX!r}")
     lines.append("")
     for fit, coef, err in results:
-        t = "np.float32" if fit.dtype == "float32" else "np.float64"
-        lines.append(f"# {fit.doc}")
-        lines.append(f"# max relative error after rounding: {err:.3e}")
-        lines.append(f"{fit.name}_POWERS = {tuple(fit.powers)!r}")
-        lines.append(f"{fit.name} = (")
-        for p, c in zip(fit.powers, coef, strict=True):
-            v = float(np.float32(c)) if fit.dtype == "float32" else float(c)
-            lines.append(f"    {t}({v!r}),  # r^{p}")
-        lines.append(")")
-        lines.append("")
+        lines += coefficient_block(fit, coef, err)
     return "\n".join(lines)
 
 

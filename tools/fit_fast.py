@@ -16,7 +16,7 @@ import mpmath as mp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_coefficients import LN2, Fit, lawson, rounded_error
+from fit_coefficients import LN2, Fit, coefficient_block, lawson, rounded_error
 
 OUT = Path(__file__).resolve().parent.parent / "fastact" / "kernels" / "coefficients_fast.py"
 
@@ -112,13 +112,7 @@ def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
     lines.append(f"GELU_G = ({', '.join(f'np.float32({float(np.float32(v))!r})' for v in g)})")
     lines.append("")
     for fit, coef, err in results:
-        lines.append(f"# {fit.doc}")
-        lines.append(f"# max relative error after rounding: {err:.3e}")
-        lines.append(f"{fit.name} = (")
-        for p, c in zip(fit.powers, coef, strict=True):
-            lines.append(f"    np.float32({float(np.float32(c))!r}),  # ^{p}")
-        lines.append(")")
-        lines.append("")
+        lines += coefficient_block(fit, coef, err, var="", powers_line=False)
     return "\n".join(lines)
 
 
