@@ -26,7 +26,7 @@ from .activations import derivatives_piecewise as dpw
 from .activations import derivatives_rows as drows
 from .activations import derivatives_smooth as dsm
 from .activations import fast as fast_f32
-from .activations import narrow, piecewise, rational, smooth, smooth_f32, softmax
+from .activations import piecewise, rational, smooth, smooth_f32, softmax
 
 DTYPES = ("float16", "float32", "float64")
 _CHARS = {"float16": "e", "float32": "f", "float64": "d"}
@@ -109,11 +109,6 @@ class Activation:
         return GRADS_OF.get(self.name, ())
 
 
-def exact(fn: Any) -> dict[str, Kernel]:
-    """One double-double kernel serving every dtype, rounded once per dtype."""
-    return {d: Kernel(fn, "f64", "dd") for d in DTYPES}
-
-
 def native(fn: Any) -> dict[str, Kernel]:
     """A kernel generic over the storage type (float16 computes in float32)."""
     return {d: Kernel(fn, "native", "native") for d in DTYPES}
@@ -122,23 +117,14 @@ def native(fn: Any) -> dict[str, Kernel]:
 SMOOTH_ULP = {"float16": 0.5, "float32": 1.0, "float64": 2.0}
 
 
-def exact_wide(wide: Any, dd: Any, ret: str = "f64") -> dict[str, Kernel]:
-    """float16/float32 from a cheaper float64 kernel valid for their arguments (returning a
-    double, or with ``ret="dd"`` a double-double), rounded once; float64 from the double-double one."""
+def by_result(to32: Any, f64: Any, ret32: str = "f64", ret64: str = "f64") -> dict[str, Kernel]:
+    """float16/float32 from ``to32`` (float64 arithmetic good for their results: ``<name>_to32``),
+    float64 from ``f64`` (``<name>_f64``), each rounded once; ``ret*="dd"`` for a kernel
+    returning a double-double."""
     return {
-        "float16": Kernel(wide, "f64", ret),
-        "float32": Kernel(wide, "f64", ret),
-        "float64": Kernel(dd, "f64", "dd"),
-    }
-
-
-def smooth_kernels(name: str) -> dict[str, Kernel]:
-    """float16/float32 from the wide float64 kernel, rounded once; float64 from the precise one."""
-    wide = getattr(smooth.WIDE, name)
-    return {
-        "float16": Kernel(wide, "f64", "f64"),
-        "float32": Kernel(wide, "f64", "f64"),
-        "float64": Kernel(getattr(smooth.F64, name), "f64", "f64"),
+        "float16": Kernel(to32, "f64", ret32),
+        "float32": Kernel(to32, "f64", ret32),
+        "float64": Kernel(f64, "f64", ret64),
     }
 
 
@@ -271,7 +257,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_swish",
         formula="x * relu6(x + 3) / 6",
-        kernels=exact_wide(piecewise.hard_swish_wide, piecewise.hard_swish, ret="dd"),
+        kernels=by_result(piecewise.hard_swish_to32, piecewise.hard_swish, "dd", "dd"),
         reference=lambda mp, x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
         oracle=lambda np, sp, x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0,
         knees=(-3.0, 0.0, 3.0),
@@ -297,7 +283,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="softsign",
         formula="x / (1 + |x|)",
-        kernels=exact_wide(rational.softsign_wide, rational.softsign, ret="dd"),
+        kernels=by_result(rational.softsign_to32, rational.softsign, "dd", "dd"),
         reference=lambda mp, x: x / (1 + abs(x)),
         oracle=lambda np, sp, x: x / (1.0 + np.abs(x)),
         knees=(0.0,),
@@ -327,7 +313,9 @@ ACTIVATIONS += (
     Activation(
         name="sigmoid",
         formula="1 / (1 + exp(-x))",
-        kernels=with_f32(smooth_kernels("sigmoid"), smooth_f32.sigmoid_f32, smooth_f32.sigmoid_f16),
+        kernels=with_f32(
+            by_result(smooth.sigmoid_to32, smooth.sigmoid_f64), smooth_f32.sigmoid_f32, smooth_f32.sigmoid_f16
+        ),
         reference=_sig,
         oracle=lambda np, sp, x: sp.expit(x),
         peers={
@@ -344,7 +332,11 @@ ACTIVATIONS += (
     Activation(
         name="log_sigmoid",
         formula="-softplus(-x) = -log(1 + exp(-x))",
-        kernels=with_f32(smooth_kernels("log_sigmoid"), smooth_f32.log_sigmoid_f32, smooth_f32.log_sigmoid_f16),
+        kernels=with_f32(
+            by_result(smooth.log_sigmoid_to32, smooth.log_sigmoid_f64),
+            smooth_f32.log_sigmoid_f32,
+            smooth_f32.log_sigmoid_f16,
+        ),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
         oracle=lambda np, sp, x: sp.log_expit(x),
         peers={
@@ -361,7 +353,7 @@ ACTIVATIONS += (
     Activation(
         name="tanh",
         formula="(e^x - e^-x) / (e^x + e^-x)",
-        kernels=smooth_kernels("tanh"),
+        kernels=by_result(smooth.tanh_to32, smooth.tanh_f64),
         reference=lambda mp, x: mp.tanh(x),
         oracle=lambda np, sp, x: np.tanh(x),
         peers={"PyTorch": "torch.tanh", "JAX": "jnp.tanh", "Keras": "tanh", "TF": "tf.math.tanh", "SciPy": "np.tanh"},
@@ -372,7 +364,7 @@ ACTIVATIONS += (
     Activation(
         name="elu",
         formula="x if x > 0 else alpha * (exp(x) - 1)",
-        kernels=smooth_kernels("elu"),
+        kernels=by_result(smooth.elu_to32, smooth.elu_f64),
         params=("alpha",),
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0))),
@@ -387,7 +379,7 @@ ACTIVATIONS += (
     Activation(
         name="selu",
         formula="scale * (x if x > 0 else alpha * (exp(x) - 1)); scale 1.0507009873554805, alpha 1.6732632423543772",
-        kernels=smooth_kernels("selu"),
+        kernels=by_result(smooth.selu_to32, smooth.selu_f64),
         reference=lambda mp, x: mp.mpf(_SELU_L) * (x if x > 0 else mp.mpf(_SELU_A) * mp.expm1(x)),
         oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, x, float(_SELU_A) * np.expm1(np.minimum(x, 0.0))),
         peers={"PyTorch": "F.selu", "JAX": "jax.nn.selu", "Keras": "selu", "TF": "tf.nn.selu"},
@@ -397,7 +389,7 @@ ACTIVATIONS += (
     Activation(
         name="celu",
         formula="max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
-        kernels=smooth_kernels("celu"),
+        kernels=by_result(smooth.celu_to32, smooth.celu_f64),
         params=("alpha",),
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x / a),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0) / a)),
@@ -414,7 +406,9 @@ ACTIVATIONS += (
     Activation(
         name="softplus",
         formula="log(1 + exp(x))",
-        kernels=with_f32(smooth_kernels("softplus"), smooth_f32.softplus_f32, smooth_f32.softplus_f16),
+        kernels=with_f32(
+            by_result(smooth.softplus_to32, smooth.softplus_f64), smooth_f32.softplus_f32, smooth_f32.softplus_f16
+        ),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
         oracle=lambda np, sp, x: np.logaddexp(x, 0.0),
         peers={
@@ -430,7 +424,7 @@ ACTIVATIONS += (
     Activation(
         name="silu",
         formula="x * sigmoid(x)  (swish with beta = 1)",
-        kernels=with_f32(smooth_kernels("silu"), smooth_f32.silu_f32, smooth_f32.silu_f16),
+        kernels=with_f32(by_result(smooth.silu_to32, smooth.silu_f64), smooth_f32.silu_f32, smooth_f32.silu_f16),
         reference=lambda mp, x: x * _sig(mp, x),
         oracle=lambda np, sp, x: x * sp.expit(x),
         peers={"PyTorch": "F.silu", "JAX": "jax.nn.silu / swish", "Keras": "silu / swish", "TF": "tf.nn.silu"},
@@ -440,7 +434,7 @@ ACTIVATIONS += (
     Activation(
         name="swish",
         formula="x * sigmoid(beta * x)",
-        kernels=smooth_kernels("swish"),
+        kernels=by_result(smooth.swish_to32, smooth.swish_f64),
         params=("beta",),
         reference=lambda mp, x, b: x * _sig(mp, b * x),
         oracle=lambda np, sp, x, b: x * sp.expit(b * x),
@@ -456,7 +450,7 @@ ACTIVATIONS += (
     Activation(
         name="mish",
         formula="x * tanh(softplus(x))",
-        kernels=smooth_kernels("mish"),
+        kernels=by_result(smooth.mish_to32, smooth.mish_f64),
         reference=lambda mp, x: x * mp.tanh(mp.log1p(mp.exp(x))),
         oracle=lambda np, sp, x: x * np.tanh(np.logaddexp(x, 0.0)),
         peers={"PyTorch": "F.mish", "JAX": "jax.nn.mish", "Keras": "mish"},
@@ -466,8 +460,8 @@ ACTIVATIONS += (
     Activation(
         name="gelu",
         formula="x * Phi(x) = x/2 * erfc(-x / sqrt(2))  (exact GELU)",
-        # float16/float32 from the narrow float64 kernel (short polynomials, ~2^-30), float64 precise
-        kernels={**smooth_kernels("gelu"), **{d: Kernel(narrow.gelu_n, "f64", "f64") for d in ("float16", "float32")}},
+        # float16/float32 from short polynomials (~2^-30 relative), float64 from double-doubles
+        kernels=by_result(smooth.gelu_to32, smooth.gelu_f64),
         reference=_gelu_ref,
         oracle=lambda np, sp, x: 0.5 * x * sp.erfc(-x / np.sqrt(2.0)),
         peers={
@@ -482,7 +476,7 @@ ACTIVATIONS += (
     Activation(
         name="gelu_tanh",
         formula="x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
-        kernels=smooth_kernels("gelu_tanh"),
+        kernels=by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64),
         reference=lambda mp, x: x * _sig(mp, 2 * mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)),
         oracle=lambda np, sp, x: x * sp.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)),
         approximates="gelu",
@@ -498,7 +492,11 @@ ACTIVATIONS += (
     Activation(
         name="gelu_sigmoid",
         formula="x * sigmoid(1.702 x)",
-        kernels=with_f32(smooth_kernels("gelu_sigmoid"), smooth_f32.gelu_sigmoid_f32, smooth_f32.gelu_sigmoid_f16),
+        kernels=with_f32(
+            by_result(smooth.gelu_sigmoid_to32, smooth.gelu_sigmoid_f64),
+            smooth_f32.gelu_sigmoid_f32,
+            smooth_f32.gelu_sigmoid_f16,
+        ),
         reference=lambda mp, x: x * _sig(mp, mp.mpf("1.702") * x),
         oracle=lambda np, sp, x: x * sp.expit(1.702 * x),
         approximates="gelu",
@@ -716,15 +714,6 @@ def _o_celu_alpha(np: Any, sp: Any, x: Any, a: Any) -> Any:
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
 
-def _wide(name: str) -> dict[str, Kernel]:
-    """float16/float32 from the float64-arithmetic derivative kernel, float64 from the precise one."""
-    return {
-        "float16": Kernel(getattr(dsm.WIDE, name), "f64", "f64"),
-        "float32": Kernel(getattr(dsm.WIDE, name), "f64", "f64"),
-        "float64": Kernel(getattr(dsm.F64, name), "f64", "f64"),
-    }
-
-
 def _slope_grads(of: str, slope: str, note: str, special: str) -> tuple[Derivative, Derivative]:
     """d/dx and d/d``slope`` of ``of`` = x if x > 0 else slope * x (leaky_relu, prelu: one kernel each)."""
     return (
@@ -803,7 +792,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "hard_swish",
         "(2x + 3)/6 if -3 < x < 3, 0 if x <= -3, 1 if x >= 3",
-        exact_wide(dpw.hard_swish_wide, dpw.hard_swish),
+        by_result(dpw.hard_swish_to32, dpw.hard_swish, ret64="dd"),
         lambda mp, x: mp.mpf(0) if x <= -3 else mp.mpf(1) if x >= 3 else (2 * x + 3) / 6,
         oracle=lambda np, sp, x: np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6)),
         special=_PW.format("hardswish") + " (0 at -3, 1 at 3)",
@@ -822,7 +811,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "softsign",
         "1 / (1 + |x|)^2",
-        _wide("softsign"),
+        by_result(dsm.softsign_to32, dsm.softsign_f64),
         lambda mp, x: 1 / (1 + abs(x)) ** 2,
         oracle=lambda np, sp, x: 1.0 / (1.0 + np.abs(x)) ** 2,
         special="+-inf -> 0 (PyTorch: NaN); NaN -> NaN",
@@ -830,7 +819,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "sigmoid",
         "s (1 - s) = e / (1 + e)^2, e = exp(-|x|)",
-        with_f32(_wide("sigmoid"), dfl.sigmoid_f32),
+        with_f32(by_result(dsm.sigmoid_to32, dsm.sigmoid_f64), dfl.sigmoid_f32),
         _dsig,
         oracle=lambda np, sp, x: sp.expit(x) * sp.expit(-x),
         special="+-inf -> 0; NaN -> NaN",
@@ -849,7 +838,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "tanh",
         "1 - tanh^2 = 4e / (1 + e)^2, e = exp(-2|x|)",
-        with_f32(_wide("tanh"), dfl.tanh_f32),
+        with_f32(by_result(dsm.tanh_to32, dsm.tanh_f64), dfl.tanh_f32),
         lambda mp, x: mp.sech(x) ** 2,
         oracle=lambda np, sp, x: 1.0 / np.cosh(x) ** 2,
         special="+-inf -> 0; NaN -> NaN",
@@ -857,7 +846,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "elu",
         "1 if x > 0 else alpha exp(x)  (alpha at 0)",
-        _wide("elu"),
+        by_result(dsm.elu_to32, dsm.elu_f64),
         lambda mp, x, a: mp.mpf(1) if x > 0 else a * mp.exp(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, a * np.exp(np.minimum(x, 0.0))),
         special=(
@@ -873,7 +862,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "elu",
         "0 if x > 0 else expm1(x)",
-        _wide("elu_alpha"),
+        by_result(dsm.elu_alpha_to32, dsm.elu_alpha_f64),
         lambda mp, x, a: mp.mpf(0) if x > 0 else mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0))),
         wrt="alpha",
@@ -883,7 +872,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "selu",
         "scale if x > 0 else scale alpha exp(x)  (scale alpha at 0)",
-        _wide("selu"),
+        by_result(dsm.selu_to32, dsm.selu_f64),
         lambda mp, x: mp.mpf(_SELU_L) if x > 0 else mp.mpf(_SELU_L) * mp.mpf(_SELU_A) * mp.exp(x),
         oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, 1.0, float(_SELU_A) * np.exp(np.minimum(x, 0.0))),
         special="scale * alpha at 0 (PyTorch's convention); -inf -> 0; NaN -> NaN",
@@ -893,7 +882,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "celu",
         "1 if x > 0 else exp(x / alpha)",
-        _wide("celu"),
+        by_result(dsm.celu_to32, dsm.celu_f64),
         lambda mp, x, a: mp.mpf(1) if x > 0 else mp.exp(x / a),
         oracle=lambda np, sp, x, a: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0) / a)),
         special=(
@@ -908,7 +897,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "celu",
         "0 if x > 0 else expm1(q) - q exp(q), q = x / alpha",
-        _wide("celu_alpha"),
+        by_result(dsm.celu_alpha_to32, dsm.celu_alpha_f64),
         _celu_alpha_ref,
         oracle=_o_celu_alpha,
         wrt="alpha",
@@ -936,7 +925,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "silu",
         "s (1 + x (1 - s)), s = sigmoid(x)",
-        with_f32(_wide("silu"), dfl.silu_f32),
+        with_f32(by_result(dsm.silu_to32, dsm.silu_f64), dfl.silu_f32),
         lambda mp, x: _sig_lin(mp, x, x),
         oracle=lambda np, sp, x: _o_sig_lin(np, sp, x, x),
         special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
@@ -946,7 +935,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "swish",
         "s (1 + t (1 - s)), s = sigmoid(t), t = beta x  (silu' at beta x)",
-        _wide("swish"),
+        by_result(dsm.swish_to32, dsm.swish_f64),
         lambda mp, x, b: _sig_lin(mp, b * x, b * x),
         oracle=lambda np, sp, x, b: _o_sig_lin(np, sp, b * x, b * x),
         special=(
@@ -960,7 +949,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "swish",
         "x^2 s (1 - s), s = sigmoid(beta x)",
-        _wide("swish_beta"),
+        by_result(dsm.swish_beta_to32, dsm.swish_beta_f64),
         lambda mp, x, b: x**2 * _dsig(mp, b * x),
         oracle=lambda np, sp, x, b: x**2 * sp.expit(b * x) * sp.expit(-b * x),
         wrt="beta",
@@ -972,7 +961,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "mish",
         "tanh(sp) + x sech(sp)^2 sigmoid(x), sp = softplus(x)",
-        _wide("mish"),
+        by_result(dsm.mish_to32, dsm.mish_f64),
         _mish_d_ref,
         oracle=_o_mish,
         special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
@@ -982,7 +971,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "gelu",
         "Phi(x) + x phi(x) = erfc(-x/sqrt2)/2 + x exp(-x^2/2)/sqrt(2 pi)",
-        {**_wide("gelu"), "float16": Kernel(dsm.gelu_n, "f64", "f64"), "float32": Kernel(dsm.gelu_n, "f64", "f64")},
+        by_result(dsm.gelu_to32, dsm.gelu_f64),
         _gelu_d_ref,
         # float64: erfc's polynomial error, amplified by the cancellation next to the zero (4.5 at x = -1.12)
         max_ulp={**GRAD_ULP, "float64": 5.0},
@@ -994,7 +983,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "gelu_tanh",
         "s (1 + w (1 - s)), s = sigmoid(T), T = 2 sqrt(2/pi)(x + 0.044715 x^3), w = x dT/dx",
-        _wide("gelu_tanh"),
+        by_result(dsm.gelu_tanh_to32, dsm.gelu_tanh_f64),
         lambda mp, x: _sig_lin(mp, *_gelu_tanh_parts(mp, x)),
         oracle=_o_gelu_tanh,
         special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
@@ -1004,7 +993,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "gelu_sigmoid",
         "s (1 + t (1 - s)), s = sigmoid(t), t = 1.702 x",
-        _wide("gelu_sigmoid"),
+        by_result(dsm.gelu_sigmoid_to32, dsm.gelu_sigmoid_f64),
         lambda mp, x: _sig_lin(mp, mp.mpf("1.702") * x, mp.mpf("1.702") * x),
         oracle=lambda np, sp, x: _o_sig_lin(np, sp, 1.702 * x, 1.702 * x),
         special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",

@@ -1,7 +1,9 @@
 """Fit the polynomial coefficients used by fastact's math kernels.
 
 Run ``python tools/fit_coefficients.py`` to regenerate
-``fastact/kernels/coefficients.py``.  Each polynomial is a near-minimax fit of
+``fastact/kernels/coefficients.py``; ``--check`` refits and compares with the committed
+module instead (``--only EXP_R34,...`` for a subset; ``tests/test_coefficients.py`` runs
+a quick one).  Each polynomial is a near-minimax fit of
 the *relative* error (Lawson's iteratively reweighted least squares on a dense
 Chebyshev grid, reference values from mpmath at 60 digits), with the leading
 coefficients pinned where the kernel needs them exact (e.g. exp(r) = 1 + r + ...).
@@ -174,17 +176,19 @@ def _erfcx_fit(name: str, deg: int, hi: float = 0.9999) -> Fit:
     )
 
 
-# "_W" fits are the wide kernels' (float64 arithmetic serving float32/float16 results:
-# ~1e-13 relative is far below a float32 ulp); the others serve float64 results.
+# A fit's suffix names its kernel's promise: "_F64" kernels serve float64 results (~1 ulp),
+# "_F32"/"_DF32" compute in float32; "_R<k>" kernels compute in float64 for float32/float16
+# results and hold their relative error below 2^-k (the kernels' BOUNDS tables), far below
+# a float32 ulp (2^-24).
 FITS = [
     _exp_fit("EXP_F32", 6, "float32"),
     _exp_fit("EXP_DF32", 7, "float32"),  # exp_parts_f32: a float32 pair good to ~2^-30
     _exp_fit("EXP_F64", 12, "float64"),
-    _exp_fit("EXP_W", 8, "float64"),
+    _exp_fit("EXP_R39", 8, "float64"),
     _expm1_fit("EXPM1_F64", 12),
-    _expm1_fit("EXPM1_W", 8),
+    _expm1_fit("EXPM1_R36", 8),
     _log_fit("LOG_F64", 21),
-    _log_fit("LOG_W", 13),
+    _log_fit("LOG1P_R39", 13),
     _erfcx_fit("ERFCX_F64", 24),
     Fit(
         "GELU_Y_F64",
@@ -197,20 +201,17 @@ FITS = [
         f"(1 + a) exp(a^2/2) erfc(a/sqrt2) = sum c_k t^k, t = (a - {GELU_K})/(a + {GELU_K}), "
         f"a <= {GELU_A_MAX}, k = 0..24",
     ),
-    _erfcx_fit("ERFCX_W", 16),
-    # "_N" ("narrow"): float64 arithmetic for float32/float16 results only, ~2^-30 relative;
-    # ERFCX_N covers z <= 10.4 (t <= 0.47): beyond, float32 GELU is x or -0
-    _exp_fit("EXP_N", 7, "float64"),
-    _erfcx_fit("ERFCX_N", 11, hi=0.47),
+    # the float32/float16 GELU's short polynomials (2^-30 relative in all); ERFCX_R30
+    # covers z <= 10.4 (t <= 0.47): beyond, float32 GELU is x or -0
+    _exp_fit("EXP_R34", 7, "float64"),
+    _erfcx_fit("ERFCX_R30", 11, hi=0.47),
 ]
 
 
-def coefficient_block(fit: Fit, coef: np.ndarray, err: float, var: str = "r", powers_line: bool = True) -> list[str]:
+def coefficient_block(fit: Fit, coef: np.ndarray, err: float, var: str = "r") -> list[str]:
     """The generated lines of one fit: its doc, error, and the coefficients in ``fit.dtype``."""
     t = "np.float32" if fit.dtype == "float32" else "np.float64"
     lines = [f"# {fit.doc}", f"# max relative error after rounding: {err:.3e}"]
-    if powers_line:
-        lines.append(f"{fit.name}_POWERS = {tuple(fit.powers)!r}")
     lines.append(f"{fit.name} = (")
     for p, c in zip(fit.powers, coef, strict=True):
         v = float(np.float32(c)) if fit.dtype == "float32" else float(c)
@@ -237,17 +238,64 @@ def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
     return "\n".join(lines)
 
 
+def check(results: list[tuple[Fit, np.ndarray, float]], strict: bool) -> list[str]:
+    """Compare fresh fits with the committed ``coefficients.py``; returns the problems found.
+
+    Identical coefficients pass.  A last-bits difference (the least-squares solves round
+    differently with another BLAS) passes unless ``strict``, when the refit's error after
+    rounding is no worse than the committed polynomial's; anything larger is a problem.
+    """
+    from importlib import util
+
+    spec = util.spec_from_file_location("committed_coefficients", OUT)
+    committed = util.module_from_spec(spec)
+    spec.loader.exec_module(committed)
+    problems = []
+    for fit, coef, err in results:
+        cast = np.float32 if fit.dtype == "float32" else np.float64
+        fresh = np.array([cast(c) for c in coef], dtype=np.float64)
+        old = np.array(getattr(committed, fit.name, ()), dtype=np.float64)
+        if old.shape != fresh.shape:
+            problems.append(f"{fit.name}: {old.size} committed coefficients, the fit has {fresh.size}")
+            continue
+        if np.array_equal(old, fresh):
+            print(f"{fit.name}: identical")
+            continue
+        rel = float(np.max(np.abs(old - fresh) / np.maximum(np.abs(old), 1e-300)))
+        old_err = rounded_error(fit, old)
+        print(f"{fit.name}: differs by up to {rel:.1e} relative; error {old_err:.3e} committed, {err:.3e} refit")
+        if strict or rel > 1e-6 or old_err > 1.01 * err:
+            problems.append(f"{fit.name}: committed coefficients are not what the script fits (max rel diff {rel:.1e})")
+    return problems
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--check", action="store_true", help="only print the fits, do not write")
+    ap.add_argument("--print", action="store_true", help="only print the fits, do not write")
+    ap.add_argument("--check", action="store_true", help="refit, compare with coefficients.py; exit 1 if it differs")
+    ap.add_argument("--strict", action="store_true", help="with --check: require identical coefficients")
+    ap.add_argument("--only", default="", help="comma-separated fit names (with --check or --print)")
     args = ap.parse_args()
+    only = {n for n in args.only.split(",") if n}
+    unknown = only - {f.name for f in FITS}
+    if unknown:
+        ap.error(f"unknown fit(s) {', '.join(sorted(unknown))}; known: {', '.join(f.name for f in FITS)}")
+    if only and not (args.check or args.print):
+        ap.error("--only needs --check or --print (writing needs every fit)")
     results = []
     for fit in FITS:
+        if only and fit.name not in only:
+            continue
         coef = np.array([2.0 / p for p in fit.powers]) if fit.taylor else lawson(fit)[0]
         err = rounded_error(fit, coef)
         print(f"{fit.name}: degree {max(fit.powers)}, max rel error {err:.3e}")
         results.append((fit, coef, err))
-    if not args.check:
+    if args.check:
+        problems = check(results, args.strict)
+        for p in problems:
+            print(f"MISMATCH {p}")
+        raise SystemExit(1 if problems else 0)
+    if not args.print:
         OUT.write_text(render(results))
         print(f"wrote {OUT}")
 

@@ -112,7 +112,7 @@ def render(results: list[tuple[Fit, np.ndarray, float]]) -> str:
     lines.append(f"GELU_G = ({', '.join(f'np.float32({float(np.float32(v))!r})' for v in g)})")
     lines.append("")
     for fit, coef, err in results:
-        lines += coefficient_block(fit, coef, err, var="", powers_line=False)
+        lines += coefficient_block(fit, coef, err, var="")
     return "\n".join(lines)
 
 

@@ -89,7 +89,7 @@ def hard_swish(x):
 
 
 @jit
-def hard_swish_wide(x):
+def hard_swish_to32(x):
     """hard_swish' for float32/float16 arguments: (2x + 3)/6 in float64, one division.
 
     2x + 3 is exact unless |x| < 2^-49, where the result is 1/2 to far better than a

@@ -1,6 +1,8 @@
 """Derivatives of the smooth activations (``fastact.grad``), built twice like ``smooth``:
-``WIDE`` (float64 arithmetic, for float16/float32 results) and ``F64`` (double-double
-where rounding would be amplified, for float64 results).  Kernels take and return float64.
+``<name>_to32`` (float64 arithmetic on the ``_r<k>`` math kernels, for float16/float32
+results) and ``<name>_f64`` (double-double where rounding would be amplified, for float64
+results).  Kernels take and return float64.  Their bounds are the registry's ULP claims on
+the rounded results: a derivative's zeros leave no relative bound to state per kernel.
 
 Forms chosen so that nothing cancels except at a true zero of the derivative:
 - sigmoid'(t) = e/(1+e)^2 and tanh'(x) = 4e/(1+e)^2 with e = exp(-|t|) (e = exp(-2|x|)):
@@ -18,20 +20,31 @@ Forms chosen so that nothing cancels except at a true zero of the derivative:
 - d/dalpha celu = expm1(q) - q e^q (q = x/alpha) = -e^q (expm1(r) - r), r = -q, summed as a
   series of positive terms for |r| < 2 (the difference cancels next to 0).
 Limits at +-inf are taken (derivatives of x * (something -> 0) are -0.0 at -inf, not NaN).
-gelu' for float32/float16 (``gelu_n``) uses the short polynomials of ``narrow`` instead (2x faster).
+gelu' is written apart: ``gelu_to32`` on the short polynomials of ``smooth.gelu_to32`` (2x faster),
+and ``gelu_f64``.
 """
 
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from .._numba import fma, jit
-from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_N, ERFCX_W
+from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_R30
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
-from ..kernels.exp import LN2_TIMES_1000, exp_dd, exp_n, exp_split_f64, exp_w, expm1_f64, expm1_w, shifted_arg
+from ..kernels.exp import LN2_TIMES_1000, exp_dd, exp_r34, exp_split_f64, expm1_f64, expm1_r36, shifted_arg
 from ..kernels.poly import horner
-from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE, _nan_if_nan, _split, gelu_sigmoid_arg
+from .smooth import (
+    _Z_MAX,
+    GELU_TANH_A,
+    GELU_TANH_C,
+    SELU_ALPHA,
+    SELU_SCALE,
+    _exp_pair_r39,
+    _nan_if_nan,
+    _split,
+    gelu_sigmoid_arg,
+)
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see ``smooth``)
 
@@ -50,8 +63,28 @@ _EXPM1_MINUS = tuple(1.0 / math.factorial(k + 2) for k in range(25))
 _GELU_D_SERIES = tuple((-1.0) ** n * (2 * n + 2) / ((2 * n + 1) * math.factorial(n)) for n in range(14))
 
 
-def _family(exp_t, expm1, precise: bool):
-    """Derivative kernels over one set of math functions; ``exp_t(hi, lo)`` is exp of a double-double."""
+class DerivativeKernels(NamedTuple):
+    """One build of the family (numba dispatchers, float64 -> float64)."""
+
+    sigmoid: Any
+    tanh: Any
+    silu: Any
+    swish: Any
+    swish_beta: Any
+    gelu_sigmoid: Any
+    gelu_tanh: Any
+    mish: Any
+    softsign: Any
+    elu: Any
+    elu_alpha: Any
+    selu: Any
+    celu: Any
+    celu_alpha: Any
+
+
+def _family(exp_t, expm1, float64_results: bool) -> DerivativeKernels:
+    """Derivative kernels written once over one set of math functions (``exp_t(hi, lo)`` is exp
+    of a double-double); ``float64_results`` selects the double-double steps float64 needs."""
 
     @_kernel
     def parts(hi, lo):
@@ -60,7 +93,7 @@ def _family(exp_t, expm1, precise: bool):
         # factor use m and apply s1, then s2, last, so that subnormal results round once
         # (rounding e there and multiplying by x would cost up to |x|/2 subnormal ulps)
         neg = hi < 0.0
-        if precise:
+        if float64_results:
             m_hi, m_lo, s1, s2 = exp_split_f64(-abs(hi), lo if neg else -lo)
             m = m_hi + m_lo
             e = (m * s1) * s2
@@ -73,7 +106,7 @@ def _family(exp_t, expm1, precise: bool):
     @_kernel
     def over_sq(num, d_hi, d_lo):
         # num / (d_hi + d_lo)^2 for d in [1, 2]
-        if precise:
+        if float64_results:
             p = d_hi * d_hi
             pe = fma(d_hi, d_hi, -p) + 2.0 * d_hi * d_lo
             q = num / p
@@ -87,18 +120,6 @@ def _family(exp_t, expm1, precise: bool):
         return (over_sq(m, d_hi, d_lo) * s1) * s2
 
     @_kernel
-    def log_sigmoid(x):
-        """log_sigmoid'(x) = sigmoid(-x) = n/(1+e), n = 1 (x < 0) or e, e = exp(-|x|)."""
-        _, d_hi, d_lo, m, s1, s2 = parts(x, 0.0)
-        pos = x >= 0.0
-        num = m if pos else 1.0
-        if precise:
-            q = num / d_hi
-            y = q + (fma(-q, d_hi, num) - q * d_lo) / d_hi
-            return ((y * s1) * s2) if pos else y
-        return num / d_hi
-
-    @_kernel
     def tanh(x):
         """tanh'(x) = 1 - tanh^2 = 4e/(1+e)^2, e = exp(-2|x|)."""
         _, d_hi, d_lo, m, s1, s2 = parts(2.0 * x, 0.0)
@@ -109,7 +130,7 @@ def _family(exp_t, expm1, precise: bool):
         # s(T) (1 + w (1 - s(T))) for T = t_hi + t_lo, w = w_hi + w_lo with sign(w) = sign(T)
         e, d_hi, d_lo, m, sc1, sc2 = parts(t_hi, t_lo)
         neg = t_hi < 0.0
-        if precise:
+        if float64_results:
             # T < 0: e (1 + e + w), the sum as a double-double (it cancels at the zero); e's
             # power of two applied last
             s, se = two_sum(d_hi, w_hi)
@@ -135,7 +156,7 @@ def _family(exp_t, expm1, precise: bool):
     @_kernel
     def beta_x(x, beta):
         # t = beta x as (hi, lo)
-        return two_prod(beta, x) if precise else (beta * x, 0.0)
+        return two_prod(beta, x) if float64_results else (beta * x, 0.0)
 
     @_kernel
     def swish_d(x, beta):
@@ -160,7 +181,7 @@ def _family(exp_t, expm1, precise: bool):
     def swish_beta_ordinary(x, beta):
         t, tl = beta_x(x, beta)
         e, d_hi, d_lo, m, s1, s2 = parts(t, tl)
-        if precise:
+        if float64_results:
             sq, sql = two_prod(x, x)
             sp = over_sq(m, d_hi, d_lo)
             y = (fma(sq, sp, sql * sp) * s1) * s2
@@ -188,13 +209,13 @@ def _family(exp_t, expm1, precise: bool):
     @_kernel
     def gelu_sigmoid(x):
         """d/dx x s(1.702 x) = silu'(1.702 x)."""
-        t, tl = gelu_sigmoid_arg(x, precise)
+        t, tl = gelu_sigmoid_arg(x, float64_results)
         return sig_lin(t, tl, t, tl)
 
     @_kernel
     def cubic(x, a_hi, a_lo):
-        # 2 sqrt(2/pi) x (1 + a x^2), as a double-double when precise
-        if precise:
+        # 2 sqrt(2/pi) x (1 + a x^2), as a double-double when float64_results
+        if float64_results:
             s_hi, s_lo = two_prod(x, x)
             a2_hi, a2_lo = two_prod(a_hi, s_hi)
             a2_lo = a2_lo + a_hi * s_lo + a_lo * s_hi
@@ -212,47 +233,13 @@ def _family(exp_t, expm1, precise: bool):
         """d/dx x s(T), T = 2 sqrt(2/pi)(x + a x^3): s(T) (1 + w (1 - s(T))),
         w = x T' = 2 sqrt(2/pi) x (1 + 3a x^2)."""
         t, tl = cubic(x, _A_HI, _A_LO)
-        w, wl = cubic(x, _A3_HI, _A3_LO) if precise else cubic(x, 3.0 * GELU_TANH_A, 0.0)
+        w, wl = cubic(x, _A3_HI, _A3_LO) if float64_results else cubic(x, 3.0 * GELU_TANH_A, 0.0)
         return sig_lin(t, tl, w, wl)
-
-    @_kernel
-    def gelu(x):
-        """gelu'(x) = Phi(x) + x phi(x) = E (Y/(2(1 + 2z)) + x/sqrt(2 pi)) for x < 0,
-        1 - E Y/(2(1 + 2z)) + x E/sqrt(2 pi) for x >= 0; E = exp(-x^2/2), z = |x|/sqrt2."""
-        z = abs(x) * _INV_SQRT2
-        t = (z - ERFCX_K) / (z + ERFCX_K)
-        if precise:
-            # below x = -37 E heads for the subnormal range: compute it times 2^1000 and scale
-            # back in the last step
-            tail = x < -37.0
-            sq_hi, sq_lo = two_prod(x, x)
-            big_e = exp_dd(*shifted_arg(-0.5 * sq_hi, -0.5 * sq_lo, tail, LN2_TIMES_1000))
-            half_c = 0.5 * horner(ERFCX_F64, t) / (1.0 + 2.0 * z)
-            xp_hi, xp_lo = two_prod(x, _INV_SQRT2PI_HI)
-            xp = xp_hi + fma(x, _INV_SQRT2PI_LO, xp_lo)
-            s, se = two_sum(half_c, xp)
-            neg = big_e * (s + se)
-            neg = neg * _TWO_M1000 if tail else neg
-            c, ce = two_prod(big_e, half_c)
-            one_c, one_ce = fast_two_sum(1.0, -c)  # c <= 1/2: 1 - c is not always exact
-            pos = one_c + (one_ce - ce + big_e * xp)
-            sr_hi, sr_lo = two_prod(xp, horner(_GELU_D_SERIES, 0.5 * sq_hi))
-            near0 = 0.5 + (sr_hi + sr_lo)
-        else:
-            big_e = exp_w(-0.5 * (x * x))
-            half_c = 0.5 * horner(ERFCX_W, t) / (1.0 + 2.0 * z)
-            xp = x * _INV_SQRT2PI_HI
-            neg = big_e * (half_c + xp)
-            pos = (1.0 - big_e * half_c) + big_e * xp
-            near0 = pos
-        y = neg if x < 0.0 else pos
-        y = near0 if abs(x) <= 0.5 else y
-        return (1.0 if x > 0.0 else -0.0) if abs(x) == math.inf else y
 
     @_kernel
     def mish(x):
         """mish'(x) = tanh(sp) + x sech(sp)^2 s(x), sp = softplus(x) (forms in the module docstring)."""
-        if precise:  # u = m s1 s2: for x < 0 the result is u times a bracket ~ 4x, scaled last
+        if float64_results:  # u = m s1 s2: for x < 0 the result is u times a bracket ~ 4x, scaled last
             g_hi, g_lo, s1, s2 = exp_split_f64(-abs(x), 0.0)
             m = g_hi + g_lo
             u = (m * s1) * s2
@@ -268,7 +255,7 @@ def _family(exp_t, expm1, precise: bool):
         n_pos = fma(big_n, big_d, 4.0 * x * (u * u) * (1.0 + u))
         neg = x < 0.0
         den = d if neg else big_d
-        if precise:
+        if float64_results:
             # x < 0: the bracket (p+2) d + 4x(1+p) cancels towards the zero near -1.19; each
             # part as a double-double, so only p's own error is amplified there
             a_hi, a_lo = fast_two_sum(2.0, u)
@@ -291,7 +278,7 @@ def _family(exp_t, expm1, precise: bool):
     @_kernel
     def softsign(x):
         """softsign'(x) = 1/(1 + |x|)^2."""
-        if precise:
+        if float64_results:
             d_hi, d_lo = two_sum(1.0, abs(x))
             r = 1.0 / d_hi
             # beyond 2^500 (1+|x|)^2 would overflow: 1/d squared (results far below 2^-1000)
@@ -324,7 +311,7 @@ def _family(exp_t, expm1, precise: bool):
     def selu(x):
         """selu'(x) = scale for x > 0, scale alpha e^x for x <= 0."""
         e = exp_t(x, 0.0)
-        if precise:
+        if float64_results:
             n_hi, n_lo = two_prod(_SELU_AS_HI, e)
             neg = n_hi + fma(_SELU_AS_LO, e, n_lo)
             pos = _SELU_SCALE_HI
@@ -337,7 +324,7 @@ def _family(exp_t, expm1, precise: bool):
     def quotient(x, alpha):
         # x / alpha = q + ql
         q = x / alpha
-        if precise:
+        if float64_results:
             ql = fma(-q, alpha, x) / alpha
             return q, (ql if abs(ql) < math.inf else 0.0)  # q infinite, or alpha infinite
         return q, 0.0
@@ -399,38 +386,84 @@ def _family(exp_t, expm1, precise: bool):
         ordinary = (alpha > 0.0) & (alpha < math.inf)  # loop-invariant (see ``elu``)
         return celu_alpha_ordinary(x, alpha) if ordinary else celu_alpha_special(x, alpha)
 
-    helpers = {"parts", "over_sq", "sig_lin", "beta_x", "exp_q", "elu_special", "celu_ordinary", "celu_special"}
-    helpers |= {"celu_alpha_neg", "celu_alpha_ordinary", "celu_alpha_special", "swish_d", "swish_d_special"}
-    helpers |= {"swish_beta_ordinary", "swish_beta_special"}
-    return SimpleNamespace(**{k: v for k, v in locals().items() if hasattr(v, "py_func") and k not in helpers})
-
-
-_Z_MAX = 10.4  # ERFCX_N's range (see ``narrow``); gelu' is 1 or -0.0 in float32 well before
+    return DerivativeKernels(
+        sigmoid=sigmoid,
+        tanh=tanh,
+        silu=silu,
+        swish=swish,
+        swish_beta=swish_beta,
+        gelu_sigmoid=gelu_sigmoid,
+        gelu_tanh=gelu_tanh,
+        mish=mish,
+        softsign=softsign,
+        elu=elu,
+        elu_alpha=elu_alpha,
+        selu=selu,
+        celu=celu,
+        celu_alpha=celu_alpha,
+    )
 
 
 @_kernel
-def gelu_n(x):
-    """gelu' for float32/float16 results from the short ("narrow", ~2^-30) exp and erfc
-    polynomials of ``narrow.gelu_n``: one division gives both t and 1/(1 + 2z)."""
+def gelu_to32(x):
+    """gelu' for float32/float16 results from the short (~2^-30) exp and erfc polynomials of
+    ``smooth.gelu_to32``: one division gives both t and 1/(1 + 2z); gelu' is 1 or -0.0 in
+    float32 well before z reaches ``_Z_MAX``."""
     z = min(abs(x) * _INV_SQRT2, _Z_MAX)  # NaN passes (min keeps its first argument)
     w = 1.0 + 2.0 * z
     inv = 1.0 / ((z + ERFCX_K) * w)
     t = (z - ERFCX_K) * w * inv
-    big_e = exp_n(-0.5 * (x * x) if z < _Z_MAX else -108.0)
-    half_c = 0.5 * horner(ERFCX_N, t) * ((z + ERFCX_K) * inv)
+    big_e = exp_r34(-0.5 * (x * x) if z < _Z_MAX else -108.0)
+    half_c = 0.5 * horner(ERFCX_R30, t) * ((z + ERFCX_K) * inv)
     xp = x * _INV_SQRT2PI_HI
     y = big_e * (half_c + xp) if x < 0.0 else (1.0 - big_e * half_c) + big_e * xp
     return -0.0 if x < -20.0 else (1.0 if x > 20.0 else y)
 
 
-@jit
-def _exp_wide(hi, lo):
-    e = exp_w(hi)
-    return fma(e, lo, e)
+_TO32 = _family(_exp_pair_r39, expm1_r36, float64_results=False)
+_F64 = _family(exp_dd, expm1_f64, float64_results=True)
+
+sigmoid_to32, sigmoid_f64 = _TO32.sigmoid, _F64.sigmoid
+tanh_to32, tanh_f64 = _TO32.tanh, _F64.tanh
+silu_to32, silu_f64 = _TO32.silu, _F64.silu
+swish_to32, swish_f64 = _TO32.swish, _F64.swish
+swish_beta_to32, swish_beta_f64 = _TO32.swish_beta, _F64.swish_beta
+gelu_sigmoid_to32, gelu_sigmoid_f64 = _TO32.gelu_sigmoid, _F64.gelu_sigmoid
+gelu_tanh_to32, gelu_tanh_f64 = _TO32.gelu_tanh, _F64.gelu_tanh
+mish_to32, mish_f64 = _TO32.mish, _F64.mish
+softsign_to32, softsign_f64 = _TO32.softsign, _F64.softsign
+elu_to32, elu_f64 = _TO32.elu, _F64.elu
+elu_alpha_to32, elu_alpha_f64 = _TO32.elu_alpha, _F64.elu_alpha
+selu_to32, selu_f64 = _TO32.selu, _F64.selu
+celu_to32, celu_f64 = _TO32.celu, _F64.celu
+celu_alpha_to32, celu_alpha_f64 = _TO32.celu_alpha, _F64.celu_alpha
 
 
-WIDE = _family(_exp_wide, expm1_w, precise=False)
-F64 = _family(exp_dd, expm1_f64, precise=True)
+@_kernel
+def gelu_f64(x):
+    """gelu'(x) for float64 results = Phi(x) + x phi(x) = E (Y/(2(1 + 2z)) + x/sqrt(2 pi)) for
+    x < 0, 1 - E Y/(2(1 + 2z)) + x E/sqrt(2 pi) for x >= 0; E = exp(-x^2/2), z = |x|/sqrt2."""
+    z = abs(x) * _INV_SQRT2
+    t = (z - ERFCX_K) / (z + ERFCX_K)
+    # below x = -37 E heads for the subnormal range: compute it times 2^1000 and scale
+    # back in the last step
+    tail = x < -37.0
+    sq_hi, sq_lo = two_prod(x, x)
+    big_e = exp_dd(*shifted_arg(-0.5 * sq_hi, -0.5 * sq_lo, tail, LN2_TIMES_1000))
+    half_c = 0.5 * horner(ERFCX_F64, t) / (1.0 + 2.0 * z)
+    xp_hi, xp_lo = two_prod(x, _INV_SQRT2PI_HI)
+    xp = xp_hi + fma(x, _INV_SQRT2PI_LO, xp_lo)
+    s, se = two_sum(half_c, xp)
+    neg = big_e * (s + se)
+    neg = neg * _TWO_M1000 if tail else neg
+    c, ce = two_prod(big_e, half_c)
+    one_c, one_ce = fast_two_sum(1.0, -c)  # c <= 1/2: 1 - c is not always exact
+    pos = one_c + (one_ce - ce + big_e * xp)
+    sr_hi, sr_lo = two_prod(xp, horner(_GELU_D_SERIES, 0.5 * sq_hi))
+    near0 = 0.5 + (sr_hi + sr_lo)
+    y = neg if x < 0.0 else pos
+    y = near0 if abs(x) <= 0.5 else y
+    return (1.0 if x > 0.0 else -0.0) if abs(x) == math.inf else y
 
 
 def negated(fn):

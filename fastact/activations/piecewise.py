@@ -84,7 +84,7 @@ def hard_sigmoid(x):
 
 
 @jit
-def hard_swish_wide(x):
+def hard_swish_to32(x):
     """hard_swish for float32/float16 arguments in float64, returning a double-double.
 
     x + 3 is exact for |x| >= 2^-28 and x (x + 3) is split exactly with an FMA, so

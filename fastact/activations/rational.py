@@ -24,7 +24,7 @@ def softsign(x):
 
 
 @jit
-def softsign_wide(x):
+def softsign_to32(x):
     """softsign for float32/float16 arguments: 1 + |x| is exact in float64 (or the result
     rounds to +-1), the quotient is rounded once and the exact remainder's sign decides
     the single final rounding (round-to-odd)."""

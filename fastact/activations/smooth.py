@@ -1,10 +1,13 @@
 """Smooth activations: sigmoid family, tanh, ELU family, softplus, mish, GELU.
 
-Each is written once against a set of math kernels and built twice:
-``WIDE`` (float64 arithmetic with ~1e-12 kernels) serves float32 and float16, whose
-results it leaves within 0.5 + 1e-4 ULP before the single final rounding; ``F64``
-(float64 kernels to ~1 ulp, arguments carried as double-doubles where rounding them
-would be amplified) serves float64.  Kernels take float64 and return float64.
+Each is written once against a set of math kernels and built twice, as two importable
+names: ``<name>_to32`` (float64 arithmetic on the ``_r<k>`` math kernels) serves float32
+and float16, whose results it leaves far below half their ulp before the single final
+rounding (max relative error in ``BOUNDS``); ``<name>_f64`` (float64 kernels to ~1 ulp,
+arguments carried as double-doubles where rounding them would be amplified) serves
+float64 (its ULP claims are the registry's).  Kernels take float64 and return float64.
+GELU's two are written apart: ``gelu_to32`` on short polynomials (float32/float16
+arguments are exact in float64, so no argument error reaches exp) and ``gelu_f64``.
 
 Forms chosen against the accuracy traps:
 - sigmoid and everything built on it use e = exp(-|t|) and num/(1 + e) with
@@ -22,25 +25,46 @@ Parameters (elu, celu, swish): NaN gives NaN; 0 * inf gives the limit (``registr
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from .._numba import bits_f64, f64_bits, fma, jit
+from ..kernels.coefficients import ERFCX_K, ERFCX_R30
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
-from ..kernels.erf import erfc_half_pair, erfc_pos_w
+from ..kernels.erf import erfc_half_pair
 from ..kernels.exp import (
     LN2_TIMES_200,
     LN2_TIMES_1000,
     exp_dd,
     exp_pair_f64,
+    exp_r34,
+    exp_r39,
     exp_split_f64,
-    exp_w,
     expm1_f64,
-    expm1_w,
+    expm1_r36,
     shifted_arg,
     unshift,
 )
-from ..kernels.log import log1p_f64, log1p_w
+from ..kernels.log import log1p_f64, log1p_r39
+from ..kernels.poly import horner
 
+# ``<name>_to32`` -> claimed max relative error against ``<name>_f64`` as log2 (measured over
+# 6e5 float32 inputs, results >= 2^-126; tests/test_kernel_bounds.py holds them): 2^-24 is
+# half a float32 ulp, so each leaves its float32 result within 0.5 + 2^-12 ULP before rounding
+BOUNDS = {
+    "sigmoid_to32": -39.0,  # -39.68
+    "silu_to32": -39.0,  # -39.68
+    "swish_to32": -39.0,  # -39.67 (beta = 1.702)
+    "gelu_sigmoid_to32": -39.0,  # -39.67
+    "gelu_tanh_to32": -39.0,  # -39.66
+    "tanh_to32": -37.0,  # -37.19
+    "softplus_to32": -38.5,  # -38.89
+    "log_sigmoid_to32": -38.5,  # -38.90
+    "elu_to32": -37.0,  # -37.41 (alpha = 1)
+    "selu_to32": -37.0,  # -37.41
+    "celu_to32": -37.0,  # -37.41 (alpha = 1)
+    "mish_to32": -39.0,  # -39.68
+    "gelu_to32": -30.0,  # -30.27: short polynomials (EXP_R34, ERFCX_R30)
+}
 _SIGN = -0x8000000000000000  # the float64 sign bit as int64
 SELU_SCALE = 1.0507009873554804934193349852946
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -102,17 +126,35 @@ _kernel = jit(inline="always")
 
 
 @_kernel
-def gelu_sigmoid_arg(x, precise):
-    """t = 1.702 x as (hi, lo): a double-double when ``precise`` (float64 results, where the
+def gelu_sigmoid_arg(x, float64_results):
+    """t = 1.702 x as (hi, lo): a double-double for float64 results ( where the
     rounding of 1.702 x is amplified in the tail), else (1.702 x, 0)."""
-    if precise:
+    if float64_results:
         hi, lo = two_prod(_K_HI, x)
         return hi, (fma(_K_LO, x, lo) if abs(hi) < math.inf else 0.0)
     return GELU_SIGMOID_K * x, 0.0
 
 
-def _family(exp_t, expm1, log1p, precise: bool):
-    """The kernels with one set of math functions. ``exp_t(hi, lo)`` is exp of a double-double."""
+class SmoothKernels(NamedTuple):
+    """One build of the family (numba dispatchers, float64 -> float64)."""
+
+    sigmoid: Any
+    silu: Any
+    swish: Any
+    gelu_sigmoid: Any
+    gelu_tanh: Any
+    tanh: Any
+    softplus: Any
+    log_sigmoid: Any
+    elu: Any
+    selu: Any
+    celu: Any
+    mish: Any
+
+
+def _family(exp_t, expm1, log1p, float64_results: bool) -> SmoothKernels:
+    """The kernels written once against one set of math functions (``exp_t(hi, lo)`` is exp of
+    a double-double); ``float64_results`` selects the double-double steps float64 needs."""
 
     @_kernel
     def sig_parts(hi, lo, times_x):
@@ -125,7 +167,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
         neg = hi < 0.0
         a = -abs(hi)
         al = lo if neg else -lo
-        if precise and times_x:
+        if float64_results and times_x:
             p_hi, p_lo, s1, s2 = exp_split_f64(a, al)
             d_hi, d_lo = fast_two_sum(1.0, p_hi * s1 * s2)
             d_lo = d_lo + p_lo * s1 * s2
@@ -156,7 +198,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
     def scaled(x, n_hi, n_lo, d_hi, d_lo, s1, s2):
         # x * num / (d_hi + d_lo) * s1 * s2; float64: the product and quotient carried as
         # double-doubles, so only the final steps round
-        if precise:
+        if float64_results:
             p_hi, p_lo = two_prod(x, n_hi)
             return quotient(p_hi, fma(x, n_lo, p_lo), d_hi, d_lo, s1, s2)
         return x * n_hi / d_hi
@@ -164,7 +206,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
     @_kernel
     def sigmoid(x):
         num, _, d_hi, d_lo, s1, s2 = sig_parts(x, 0.0, False)
-        if precise:  # without scaled()'s product by 1 (LLVM keeps fma(1, n, -n): inf - inf)
+        if float64_results:  # without scaled()'s product by 1 (LLVM keeps fma(1, n, -n): inf - inf)
             return quotient(num, 0.0, d_hi, d_lo, s1, s2)
         return num / d_hi
 
@@ -180,7 +222,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def swish(x, beta):
-        hi, lo = two_prod(beta, x) if precise else (beta * x, 0.0)
+        hi, lo = two_prod(beta, x) if float64_results else (beta * x, 0.0)
         n_hi, n_lo, d_hi, d_lo, s1, s2 = sig_parts(hi, lo, True)
         y = scaled(x, n_hi, n_lo, d_hi, d_lo, s1, s2)
         # NaN without a NaN input is inf * 0: x = +-inf with beta x -> -inf, the zero of x's
@@ -191,13 +233,13 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def gelu_sigmoid(x):
-        hi, lo = gelu_sigmoid_arg(x, precise)
+        hi, lo = gelu_sigmoid_arg(x, float64_results)
         return x_sigmoid(x, hi, lo)
 
     @_kernel
     def gelu_tanh(x):
         # 0.5 x (1 + tanh(u)) = x sigmoid(2u), 2u = 2 sqrt(2/pi) (x + 0.044715 x^3)
-        if precise:
+        if float64_results:
             s_hi, s_lo = two_prod(x, x)
             a_hi, a_lo = two_prod(_A_HI, s_hi)
             a_lo = a_lo + _A_HI * s_lo + _A_LO * s_hi
@@ -214,38 +256,10 @@ def _family(exp_t, expm1, log1p, precise: bool):
         return _neg_inf_to_neg_zero(x, (x if x > 0.0 else -0.0) if abs(x) >= 1e10 else y)
 
     @_kernel
-    def gelu(x):
-        # x Phi(x) = x erfc(-x/sqrt2)/2; Phi = erfc(z)/2 (x < 0) or 1 - erfc(z)/2, z = |x|/sqrt2
-        if precise:
-            # below x = -30 the result heads for the subnormal range: compute it times 2^1000
-            # (exp's argument raised by 1000 ln2) and scale back in the very last step.
-            # E = exp(-x^2/2), erfc and Phi are double-doubles: only the last addition rounds
-            tail = x < -30.0
-            sq_hi, sq_lo = two_prod(x, x)
-            e_hi, e_lo = exp_pair_f64(*shifted_arg(-0.5 * sq_hi, -0.5 * sq_lo, tail, LN2_TIMES_1000))
-            c_hi, c_lo = erfc_half_pair(abs(x), e_hi, e_lo)
-            neg = x < 0.0
-            h = 0.5 * c_hi
-            s = 1.0 - h  # h <= 1/2: fast two-sum
-            phi_hi = h if neg else s
-            phi_lo = 0.5 * c_lo if neg else ((1.0 - s) - h) - 0.5 * c_lo
-            p_hi, p_lo = two_prod(x, phi_hi)
-            p_lo = fma(x, phi_lo, p_lo)
-            y = unshift(p_hi, p_lo, _TWO_P1000, _TWO_M1000) if tail else p_hi + p_lo
-            y = p_hi if abs(p_hi) == math.inf else y
-            y = -0.0 if x < -40.0 else y  # x Phi(x) rounds to -0.0 from about -38.6
-        else:
-            c = erfc_pos_w(abs(x) * _INV_SQRT2, 0.5 * (x * x))
-            c = 0.0 if abs(x) == math.inf else c  # erfc(+inf) = 0
-            phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
-            y = x * phi
-        return _neg_inf_to_neg_zero(x, y)
-
-    @_kernel
     def tanh(x):
         a = abs(x)
         em = expm1(2.0 * a)
-        if precise:
+        if float64_results:
             # em + 2 as a double-double and the quotient corrected by its remainder: only
             # expm1's error (damped by 2/(em + 2) <= 1) and the final rounding remain
             d_hi, d_lo = two_sum(em, 2.0)
@@ -276,7 +290,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
 
     @_kernel
     def selu(x):
-        if precise:
+        if float64_results:
             p_hi, p_lo = two_prod(_SELU_SCALE_HI, x)
             pos = p_hi + fma(_SELU_SCALE_LO, x, p_lo)
             em = expm1(x)
@@ -311,7 +325,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
         # alpha expm1(x/alpha) for x < 0, x for x >= 0 (+-0 keep their sign); at alpha = +-inf
         # and alpha = -0.0 the formula is inf * 0 and the result its limit: x (alpha -> +-inf),
         # -inf (alpha -> 0-); alpha = +0.0 gives -0.0 = lim alpha -> 0+ as it stands
-        if precise:
+        if float64_results:
             # the special values apart under a loop-invariant condition: LLVM versions the loop
             ordinary = (alpha > 0.0) & (alpha < math.inf)
             y = celu_neg(x, alpha) if ordinary else celu_special(x, alpha)
@@ -325,7 +339,7 @@ def _family(exp_t, expm1, log1p, precise: bool):
     @_kernel
     def mish(x):
         pos = x >= 0.0
-        if precise:
+        if float64_results:
             # below x = -700, u = e^x nears the subnormal range, where its own rounding would
             # cost hundreds of subnormal ulps: compute u 2^200 (n/d ~ u there, so the quotient
             # scales with it) and scale back in the last step
@@ -360,21 +374,85 @@ def _family(exp_t, expm1, log1p, precise: bool):
             y = x * n / d
         return _neg_inf_to_neg_zero(x, _zero_keeps_sign(x, y))
 
-    return SimpleNamespace(
-        **{
-            k: v
-            for k, v in locals().items()
-            if hasattr(v, "py_func")
-            and k not in {"sig_parts", "x_sigmoid", "scaled", "quotient", "celu_neg", "celu_special"}
-        }
+    return SmoothKernels(
+        sigmoid=sigmoid,
+        silu=silu,
+        swish=swish,
+        gelu_sigmoid=gelu_sigmoid,
+        gelu_tanh=gelu_tanh,
+        tanh=tanh,
+        softplus=softplus,
+        log_sigmoid=log_sigmoid,
+        elu=elu,
+        selu=selu,
+        celu=celu,
+        mish=mish,
     )
 
 
 @jit
-def _exp_wide(hi, lo):
-    e = exp_w(hi)
+def _exp_pair_r39(hi, lo):
+    e = exp_r39(hi)
     return fma(e, lo, e)
 
 
-WIDE = _family(_exp_wide, expm1_w, log1p_w, precise=False)
-F64 = _family(exp_dd, expm1_f64, log1p_f64, precise=True)
+_TO32 = _family(_exp_pair_r39, expm1_r36, log1p_r39, float64_results=False)
+_F64 = _family(exp_dd, expm1_f64, log1p_f64, float64_results=True)
+
+sigmoid_to32, sigmoid_f64 = _TO32.sigmoid, _F64.sigmoid
+silu_to32, silu_f64 = _TO32.silu, _F64.silu
+swish_to32, swish_f64 = _TO32.swish, _F64.swish
+gelu_sigmoid_to32, gelu_sigmoid_f64 = _TO32.gelu_sigmoid, _F64.gelu_sigmoid
+gelu_tanh_to32, gelu_tanh_f64 = _TO32.gelu_tanh, _F64.gelu_tanh
+tanh_to32, tanh_f64 = _TO32.tanh, _F64.tanh
+softplus_to32, softplus_f64 = _TO32.softplus, _F64.softplus
+log_sigmoid_to32, log_sigmoid_f64 = _TO32.log_sigmoid, _F64.log_sigmoid
+elu_to32, elu_f64 = _TO32.elu, _F64.elu
+selu_to32, selu_f64 = _TO32.selu, _F64.selu
+celu_to32, celu_f64 = _TO32.celu, _F64.celu
+mish_to32, mish_f64 = _TO32.mish, _F64.mish
+
+
+@_kernel
+def gelu_f64(x):
+    """gelu for float64 results: x Phi(x) = x erfc(-x/sqrt2)/2, Phi = erfc(z)/2 (x < 0) or
+    1 - erfc(z)/2, z = |x|/sqrt2."""
+    # below x = -30 the result heads for the subnormal range: compute it times 2^1000
+    # (exp's argument raised by 1000 ln2) and scale back in the very last step.
+    # E = exp(-x^2/2), erfc and Phi are double-doubles: only the last addition rounds
+    tail = x < -30.0
+    sq_hi, sq_lo = two_prod(x, x)
+    e_hi, e_lo = exp_pair_f64(*shifted_arg(-0.5 * sq_hi, -0.5 * sq_lo, tail, LN2_TIMES_1000))
+    c_hi, c_lo = erfc_half_pair(abs(x), e_hi, e_lo)
+    neg = x < 0.0
+    h = 0.5 * c_hi
+    s = 1.0 - h  # h <= 1/2: fast two-sum
+    phi_hi = h if neg else s
+    phi_lo = 0.5 * c_lo if neg else ((1.0 - s) - h) - 0.5 * c_lo
+    p_hi, p_lo = two_prod(x, phi_hi)
+    p_lo = fma(x, phi_lo, p_lo)
+    y = unshift(p_hi, p_lo, _TWO_P1000, _TWO_M1000) if tail else p_hi + p_lo
+    y = p_hi if abs(p_hi) == math.inf else y
+    y = -0.0 if x < -40.0 else y  # x Phi(x) rounds to -0.0 from about -38.6
+    return _neg_inf_to_neg_zero(x, y)
+
+
+_Z_MAX = 10.4  # ERFCX_R30's range; erfc(10.4) < 2^-160, far below float32's reach
+
+
+@_kernel
+def gelu_to32(x):
+    """x Phi(x) for float32/float16 results (x exact in float64); gelu(-inf) = -0.0.
+
+    Phi = erfc(z)/2 (x < 0) or 1 - erfc(z)/2, z = |x|/sqrt(2), erfc(z) = exp(-z^2) Y(t) / (1 + 2z),
+    t = (z - K)/(z + K) (as ``kernels/erf.py``), on polynomials short enough for ~2^-30
+    (``EXP_R34``, ``ERFCX_R30``); x^2/2 is exact, and one division gives both t and 1/(1 + 2z).
+    """
+    z = min(abs(x) * _INV_SQRT2, _Z_MAX)  # NaN passes (min keeps its first argument)
+    w = 1.0 + 2.0 * z
+    inv = 1.0 / ((z + ERFCX_K) * w)
+    t = (z - ERFCX_K) * w * inv
+    c = exp_r34(-0.5 * (x * x) if z < _Z_MAX else -108.0) * horner(ERFCX_R30, t) * ((z + ERFCX_K) * inv)
+    phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
+    y = x * phi
+    return -0.0 if x < -20.0 else y  # x Phi(x) rounds to -0.0 in float32 from about -14.3

@@ -80,7 +80,7 @@ def _split40(t):
 
 # exp(v - m) with v - m formed exactly (two_sum): rounding it first would be amplified
 # |v - m|-fold in the result (2e-6 relative at v - m = -36 in float32).  The hot loop of
-# every row: exp_f32/exp_f64 and two_sum without their guards (clamps, the inf test of
+# every row: exp (float32 or float64 arithmetic) and two_sum without their guards (clamps, the inf test of
 # two_sum's low part), which the final select makes redundant: hi is <= 0, and below the
 # cut (or -inf, or v - m overflowing, lo then NaN) the term is 0 whatever exp gave.  A NaN
 # v gives a NaN term (the select keeps it), so a row's NaN reaches its sum.
@@ -93,7 +93,8 @@ def _two_sum_free(a, b):
 
 @jit
 def _exp_le0_f32(t):
-    """exp_f32(t) for t in [-104, 0] (the same bits; garbage below, for the caller to drop)."""
+    """e^t in float32 arithmetic for t in [-104, 0], without clamps (garbage below, for the caller
+    to drop); 2^n in two halves so that subnormal results round once."""
     k = fma(t, LOG2E_F32, MAGIC_F32)
     n = k - MAGIC_F32
     r = fma(-n, LN2_LO_F32, fma(-n, LN2_HI_F32, t))

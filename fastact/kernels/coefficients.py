@@ -11,7 +11,6 @@ GELU_A_MAX = 40.0
 
 # exp(r) on [-ln2/2, ln2/2] = 1 + r + sum c_k r^k, k = 2..6
 # max relative error after rounding: 3.827e-09
-EXP_F32_POWERS = (2, 3, 4, 5, 6)
 EXP_F32 = (
     np.float32(0.4999999403953552),  # r^2
     np.float32(0.1666652113199234),  # r^3
@@ -22,7 +21,6 @@ EXP_F32 = (
 
 # exp(r) on [-ln2/2, ln2/2] = 1 + r + sum c_k r^k, k = 2..7
 # max relative error after rounding: 1.078e-09
-EXP_DF32_POWERS = (2, 3, 4, 5, 6, 7)
 EXP_DF32 = (
     np.float32(0.5),  # r^2
     np.float32(0.1666666567325592),  # r^3
@@ -34,7 +32,6 @@ EXP_DF32 = (
 
 # exp(r) on [-ln2/2, ln2/2] = 1 + r + sum c_k r^k, k = 2..12
 # max relative error after rounding: 1.575e-18
-EXP_F64_POWERS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 EXP_F64 = (
     np.float64(0.5),  # r^2
     np.float64(0.16666666666666685),  # r^3
@@ -51,8 +48,7 @@ EXP_F64 = (
 
 # exp(r) on [-ln2/2, ln2/2] = 1 + r + sum c_k r^k, k = 2..8
 # max relative error after rounding: 1.137e-12
-EXP_W_POWERS = (2, 3, 4, 5, 6, 7, 8)
-EXP_W = (
+EXP_R39 = (
     np.float64(0.5000000000426814),  # r^2
     np.float64(0.1666666678444258),  # r^3
     np.float64(0.04166666440505851),  # r^4
@@ -64,7 +60,6 @@ EXP_W = (
 
 # expm1(r) on [-ln2/2, ln2/2] = r + r^2/2 + sum c_k r^k, k = 3..12
 # max relative error after rounding: 1.477e-18
-EXPM1_F64_POWERS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 EXPM1_F64 = (
     np.float64(0.16666666666666677),  # r^3
     np.float64(0.041666666666666574),  # r^4
@@ -80,8 +75,7 @@ EXPM1_F64 = (
 
 # expm1(r) on [-ln2/2, ln2/2] = r + r^2/2 + sum c_k r^k, k = 3..8
 # max relative error after rounding: 5.463e-12
-EXPM1_W_POWERS = (3, 4, 5, 6, 7, 8)
-EXPM1_W = (
+EXPM1_R36 = (
     np.float64(0.16666666748972805),  # r^3
     np.float64(0.04166666631700745),  # r^4
     np.float64(0.008333290287758468),  # r^5
@@ -92,7 +86,6 @@ EXPM1_W = (
 
 # log(f) = 2 atanh(z), z = (f-1)/(f+1) in [-0.1716, 0.1716]: 2z + sum 2/k z^k, odd k = 3..21
 # max relative error after rounding: 1.166e-18
-LOG_F64_POWERS = (3, 5, 7, 9, 11, 13, 15, 17, 19, 21)
 LOG_F64 = (
     np.float64(0.6666666666666666),  # r^3
     np.float64(0.4),  # r^5
@@ -108,8 +101,7 @@ LOG_F64 = (
 
 # log(f) = 2 atanh(z), z = (f-1)/(f+1) in [-0.1716, 0.1716]: 2z + sum 2/k z^k, odd k = 3..13
 # max relative error after rounding: 1.298e-12
-LOG_W_POWERS = (3, 5, 7, 9, 11, 13)
-LOG_W = (
+LOG1P_R39 = (
     np.float64(0.6666666666666666),  # r^3
     np.float64(0.4),  # r^5
     np.float64(0.2857142857142857),  # r^7
@@ -120,7 +112,6 @@ LOG_W = (
 
 # (1 + 2z) exp(z^2) erfc(z) = sum c_k t^k, t = (z - 3.75)/(z + 3.75), k = 0..24
 # max relative error after rounding: 1.003e-16
-ERFCX_F64_POWERS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
 ERFCX_F64 = (
     np.float64(1.2375126308378275),  # r^0
     np.float64(-0.140240598585547),  # r^1
@@ -151,7 +142,6 @@ ERFCX_F64 = (
 
 # (1 + a) exp(a^2/2) erfc(a/sqrt2) = sum c_k t^k, t = (a - 5.3)/(a + 5.3), a <= 40.0, k = 0..24
 # max relative error after rounding: 3.386e-17
-GELU_Y_F64_POWERS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
 GELU_Y_F64 = (
     np.float64(0.9177516227487696),  # r^0
     np.float64(-0.17929128039947817),  # r^1
@@ -180,33 +170,9 @@ GELU_Y_F64 = (
     np.float64(2.1903497632777024e-10),  # r^24
 )
 
-# (1 + 2z) exp(z^2) erfc(z) = sum c_k t^k, t = (z - 3.75)/(z + 3.75), k = 0..16
-# max relative error after rounding: 9.195e-13
-ERFCX_W_POWERS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
-ERFCX_W = (
-    np.float64(1.2375126308366948),  # r^0
-    np.float64(-0.14024059858724067),  # r^1
-    np.float64(0.00358541566818522),  # r^2
-    np.float64(0.0822767385674204),  # r^3
-    np.float64(-0.10880393499699696),  # r^4
-    np.float64(0.09230432016512433),  # r^5
-    np.float64(-0.058693348795862826),  # r^6
-    np.float64(0.028362282792786814),  # r^7
-    np.float64(-0.00974683653471178),  # r^8
-    np.float64(0.0017556129026189758),  # r^9
-    np.float64(0.00029446446780263076),  # r^10
-    np.float64(-0.00029014633408198996),  # r^11
-    np.float64(5.034246081627628e-05),  # r^12
-    np.float64(2.24113725450604e-05),  # r^13
-    np.float64(-1.0081418289316689e-05),  # r^14
-    np.float64(-1.037332391352699e-06),  # r^15
-    np.float64(9.318600625974305e-07),  # r^16
-)
-
 # exp(r) on [-ln2/2, ln2/2] = 1 + r + sum c_k r^k, k = 2..7
 # max relative error after rounding: 5.175e-11
-EXP_N_POWERS = (2, 3, 4, 5, 6, 7)
-EXP_N = (
+EXP_R34 = (
     np.float64(0.5000000067643675),  # r^2
     np.float64(0.16666665869415662),  # r^3
     np.float64(0.041666295090297546),  # r^4
@@ -217,8 +183,7 @@ EXP_N = (
 
 # (1 + 2z) exp(z^2) erfc(z) = sum c_k t^k, t = (z - 3.75)/(z + 3.75), k = 0..11
 # max relative error after rounding: 7.203e-10
-ERFCX_N_POWERS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
-ERFCX_N = (
+ERFCX_R30 = (
     np.float64(1.2375126308617446),  # r^0
     np.float64(-0.14024058310585358),  # r^1
     np.float64(0.003585414228366498),  # r^2

@@ -1,33 +1,29 @@
 """erfc for nonnegative arguments in float64 arithmetic, branch-free, relative accuracy everywhere.
 
-erfc(z) = exp(-z^2) Y(t) / (1 + 2z),  t = (z - K) / (z + K),
-with Y(t) = (1 + 2z) exp(z^2) erfc(z) smooth on t in [-1, 1] (Shepherd & Laframboise's
-form; coefficients from ``tools/fit_coefficients.py``).  The caller passes z^2 as a
-double-double, because exp(-z^2) turns an error d in z^2 into a relative error d:
-rounding z = x/sqrt(2) before squaring would cost 2 z^2 ulps in the tail.
-
-``erfc_half_pair`` is the float64 GELU's form of the same idea, in x's own units.
+fastact's erfc form is erfc(z) = exp(-z^2) Y(t) / (1 + 2z),  t = (z - K) / (z + K), with
+Y(t) = (1 + 2z) exp(z^2) erfc(z) smooth on t in [-1, 1] (Shepherd & Laframboise's form;
+coefficients ``ERFCX_*`` from ``tools/fit_coefficients.py``).  Callers form exp(-z^2) from
+an exact or double-double z^2, because exp turns an error d in z^2 into a relative error d:
+rounding z = x/sqrt(2) before squaring would cost 2 z^2 ulps in the tail.  The GELU kernels
+inline it (``smooth.gelu_to32``, the derivatives); ``erfc_half_pair`` is the float64 GELU's
+form, in x's own units.  ``BOUNDS`` as in ``kernels/exp.py``.
 """
 
 from __future__ import annotations
 
 from .._numba import fma, jit
-from .coefficients import ERFCX_K, ERFCX_W, GELU_A_MAX, GELU_K, GELU_Y_F64
+from .coefficients import GELU_A_MAX, GELU_K, GELU_Y_F64
 from .dd import two_prod
-from .exp import exp_w
-from .poly import estrin8, horner
+from .poly import estrin8
+
+BOUNDS = {  # kernel -> claimed max relative error, as log2 (measured)
+    "erfc_half_pair": -53.0,  # -53.37: hi + lo of the pair (E = 1)
+}
 
 _Y0 = GELU_Y_F64[0]
 _Y_REST = GELU_Y_F64[1:]
 if len(_Y_REST) % 8:
     raise ImportError(f"GELU_Y_F64 needs 8k + 1 coefficients for estrin8, has {len(GELU_Y_F64)}")
-
-
-@jit
-def erfc_pos_w(z, z2):
-    """erfc(z), z >= 0, z^2 exact in float64; ~1e-12 relative (float32/float16 results)."""
-    t = (z - ERFCX_K) / (z + ERFCX_K)
-    return exp_w(-z2) * horner(ERFCX_W, t) / (1.0 + 2.0 * z)
 
 
 @jit

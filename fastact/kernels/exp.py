@@ -1,8 +1,11 @@
 """exp and expm1 for float32 and float64 arithmetic, branch-free so loops vectorize.
 
-``*_f64`` kernels are accurate to about 1 float64 ulp (float64 results); ``*_w``
-("wide") kernels compute in float64 to about 1e-12 relative, for float32 and
-float16 results, which they leave more than 10^4 times below a float32 ulp.
+A kernel's name says what it promises: ``*_f64`` serve float64 results (about 1 ulp),
+``*_f32`` compute in float32, and ``*_r<k>`` compute in float64 for float32/float16 results
+with a relative error below 2^-k (2^-24 is half a float32 ulp): ``exp_r39``, ``expm1_r36``,
+``exp_r34`` (arguments in [-700, 0] only).  ``BOUNDS`` gives each kernel's claimed max
+relative error as a power of two (the measured maxima beside it, over 2.4e7 samples), held
+by ``tests/test_kernel_bounds.py`` against long-double references.
 
 exp(t) = 2^n * exp(r), n = round(t / ln 2), r = t - n ln 2 (Cody-Waite with FMA),
 exp(r) by a polynomial fitted in ``tools/fit_coefficients.py``.  2^n is built in
@@ -14,18 +17,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import bits_f64, f64_bits, fma, jit, pow2_f32, pow2_pair_f32
-from .coefficients import EXP_DF32, EXP_F32, EXP_F64, EXP_N, EXP_W, EXPM1_F64, EXPM1_W
+from .._numba import bits_f64, f64_bits, fma, jit, pow2_f32
+from .coefficients import EXP_DF32, EXP_F32, EXP_F64, EXP_R34, EXP_R39, EXPM1_F64, EXPM1_R36
 from .dd import two_sum
 from .poly import horner
+
+BOUNDS = {  # kernel -> claimed max relative error, as log2 (measured)
+    "exp_f64": -52.0,  # -52.54: 1.4 units of 2^-53
+    "expm1_f64": -51.5,  # -52.17
+    "exp_pair_f64": -53.3,  # -53.55: hi + lo of the pair
+    "exp_r39": -39.0,  # -39.68
+    "expm1_r36": -36.0,  # -36.91
+    "exp_r34": -34.0,  # -34.17, on [-700, 0]
+}
 
 _F32 = np.float32
 LOG2E_F32 = _F32(1.4426950408889634)
 LN2_HI_F32 = _F32(0.693145751953125)  # 12 significant bits: n * hi is exact for |n| < 2^12
 LN2_LO_F32 = _F32(1.4286067653302226e-06)
 MAGIC_F32 = _F32(12582912.0)  # 1.5 * 2^23: adding it rounds to an integer in the low bits
-_HI_F = _F32(89.0)
-_LO_F = _F32(-104.0)
 _C2F, _C3F, _C4F, _C5F, _C6F = EXP_F32
 _D2, _D3, _D4, _D5, _D6, _D7 = EXP_DF32
 
@@ -41,19 +51,6 @@ def exp_poly_f32(r):
     """exp(r) for |r| <= ln2/2, relative error < 4e-9 before rounding."""
     p = fma(fma(fma(fma(_C6F, r, _C5F), r, _C4F), r, _C3F), r, _C2F)
     return fma(p * r, r, r) + _F32(1.0)
-
-
-@jit
-def exp_f32(t):
-    """e^t in float32 arithmetic (about 1 ULP)."""
-    tc = min(max(t, _LO_F), _HI_F)  # NaN passes through both
-    k = fma(tc, LOG2E_F32, MAGIC_F32)
-    n = k - MAGIC_F32
-    r = fma(-n, LN2_HI_F32, tc)
-    r = fma(-n, LN2_LO_F32, r)
-    p = exp_poly_f32(r)
-    s1, s2 = pow2_pair_f32(k, MAGIC_F32)
-    return p * s1 * s2
 
 
 @jit
@@ -92,15 +89,15 @@ def exp_parts_f32(t):
 
 
 @jit
-def exp_n(t):
-    """e^t for t in [-700, 0] in float64 arithmetic to ~2^-34 relative ("narrow": only for
+def exp_r34(t):
+    """e^t for t in [-700, 0] in float64 arithmetic to 2^-34 relative (a short polynomial for
     float32/float16 results; no subnormal handling)."""
     k = fma(t, _LOG2E, _MAGIC)
     n = k - _MAGIC
     ni = f64_bits(k) - f64_bits(_MAGIC)
     r = fma(-n, _LN2_HI, t)
     r = fma(-n, _LN2_LO, r)
-    p = horner(EXP_N, r)
+    p = horner(EXP_R34, r)
     return (fma(p, r * r, r) + 1.0) * bits_f64((ni + 1023) << 52)  # exp(r) = 1 + r + r^2 P(r)
 
 
@@ -159,10 +156,10 @@ def _scale(p, ni):
 
 
 @jit
-def exp_w(t):
+def exp_r39(t):
     """e^t in float64 arithmetic to ~1e-12 relative (for float32/float16 results)."""
     ni, r = _reduce(min(max(t, -746.0), 710.0))
-    p = horner(EXP_W, r)
+    p = horner(EXP_R39, r)
     return _scale(fma(p * r, r, r) + 1.0, ni)
 
 
@@ -268,6 +265,6 @@ def expm1_f64(t):
 
 
 @jit
-def expm1_w(t):
+def expm1_r36(t):
     """e^t - 1 to ~1e-11 relative, accurate near 0 (for float32/float16 results)."""
-    return _expm1(t, EXPM1_W, False)
+    return _expm1(t, EXPM1_R36, False)

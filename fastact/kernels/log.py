@@ -1,8 +1,14 @@
-"""log1p in float64 arithmetic, branch-free.
+"""log1p, branch-free: float64 arithmetic (``log1p_f64``, ``log1p_r39``) and float32
+arithmetic on a double-float argument (``log1p_dd_f32``).
 
 log1p(u) = k ln2 + log(m) + c/f with f = 1 + u = m 2^k, m in [sqrt(2)/2, sqrt(2)),
 c = u - (f - 1) the part of u lost in 1 + u, and log(m) = 2 atanh(z),
-z = (m - 1)/(m + 1), |z| <= 0.1716, by its Taylor series.
+z = (m - 1)/(m + 1), |z| <= 0.1716, by an odd polynomial (fitted in
+``tools/fit_coefficients.py`` for the float64 kernels, Taylor's for ``log1p_dd_f32``).
+
+Names and ``BOUNDS`` as in ``kernels/exp.py``: ``log1p_f64`` for float64 results,
+``log1p_r39`` (float64 arithmetic, relative error below 2^-39) for float32/float16
+results, ``log1p_dd_f32`` in float32 arithmetic on a double-float argument.
 """
 
 from __future__ import annotations
@@ -12,10 +18,15 @@ import math
 import numpy as np
 
 from .._numba import bits_f64, f64_bits, fma, jit
-from .coefficients import LOG_F64, LOG_W
+from .coefficients import LOG1P_R39, LOG_F64
 from .dd import fast_two_sum, two_sum
 from .exp import LN2_HI_F32, LN2_LO_F32
 from .poly import horner
+
+BOUNDS = {  # kernel -> claimed max relative error, as log2 (measured)
+    "log1p_f64": -51.5,  # -51.89
+    "log1p_r39": -39.0,  # -39.48
+}
 
 _SQRT2 = 1.4142135623730951
 _LN2_HI = 0.6931471805598903  # low bits zero: k * hi is exact
@@ -74,7 +85,7 @@ def log1p_f64(u):
 
 
 @jit
-def log1p_w(u):
+def log1p_r39(u):
     """log(1 + u) to ~1e-12 relative (for float32/float16 results).
 
     The float64 version's divisions become a float32 reciprocal refined by one Newton
@@ -86,7 +97,7 @@ def log1p_w(u):
     r = r * (2.0 - s * r)  # Newton: 1/s to ~1e-15
     z = (m - 1.0) * r
     z2 = z * z
-    y = fma(_int_to_float(k), _LN2, fma(horner(LOG_W, z2) * z2, z, 2.0 * z) + c)
+    y = fma(_int_to_float(k), _LN2, fma(horner(LOG1P_R39, z2) * z2, z, 2.0 * z) + c)
     return _specials(u, f, y)
 
 
