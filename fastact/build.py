@@ -60,6 +60,17 @@ def source_digest() -> str:
     return h.hexdigest()[:10]
 
 
+def _converter(table: dict, act: Activation, dtype: str, kind: str) -> Any:
+    """The storage<->compute converter of ``kind`` for ``dtype`` (None for row kernels, which
+    load and store their rows themselves)."""
+    if kind == "row":
+        return None
+    try:
+        return table[(_CHAR[dtype], kind)]
+    except KeyError:
+        raise ValueError(f"{act.path}: a {dtype} loop cannot convert a kernel's {kind!r} values") from None
+
+
 def _loop(act: Activation, dtype: str, cache: bool, masked: bool = False) -> Any:
     k = (act.masked if masked else act.kernels)[dtype]
     c = _CHAR[dtype]
@@ -72,8 +83,8 @@ def _loop(act: Activation, dtype: str, cache: bool, masked: bool = False) -> Any
         KERNEL=k.fn,
         TIN=_STORAGE[dtype],
         ISZ=np.dtype(dtype).itemsize,
-        IN=convert.IN.get((c, k.arg)),
-        OUT=convert.OUT.get((c, k.ret)),
+        IN=_converter(convert.IN, act, dtype, k.arg),
+        OUT=_converter(convert.OUT, act, dtype, k.ret),
     )
     return compile_loop(pyfunc, cache)
 

@@ -27,23 +27,44 @@ from .activations import derivatives_rows as drows
 from .activations import derivatives_smooth as dsm
 from .activations import fast as fast_f32
 from .activations import piecewise, rational, smooth, smooth_f32, softmax
+from .constants import (
+    GELU_SIGMOID_K,
+    GELU_SIGMOID_K_DEC,
+    GELU_TANH_A,
+    GELU_TANH_A_DEC,
+    SELU_ALPHA,
+    SELU_ALPHA_DEC,
+    SELU_SCALE,
+    SELU_SCALE_DEC,
+)
 
 DTYPES = ("float16", "float32", "float64")
 _CHARS = {"float16": "e", "float32": "f", "float64": "d"}
+
+
+KERNEL_ARGS = ("f64", "native", "row")
+KERNEL_RETS = ("dd", "f64", "native", "bits", "row")
 
 
 @dataclass(frozen=True)
 class Kernel:
     """How one dtype's loop calls a scalar (or row) kernel.
 
-    ``arg``: ``"f64"`` (kernel takes exact float64 values) or ``"native"``
-    (float16 and float32 pass float32, float64 passes float64).
-    ``ret``: ``"dd"`` (normalised double-double), ``"f64"`` or ``"native"``.
+    ``arg``: ``"f64"`` (kernel takes exact float64 values), ``"native"`` (float16 and
+    float32 pass float32, float64 passes float64) or ``"row"`` (a row kernel, given
+    pointers: see ``_loops``).
+    ``ret``: ``"dd"`` (normalised double-double), ``"f64"``, ``"native"``, ``"bits"``
+    (float16 loops only: the kernel returns the float16's bits, already rounded) or
+    ``"row"`` (with ``arg="row"``: the kernel writes its row itself).
     """
 
     fn: Any
     arg: str = "f64"
     ret: str = "dd"
+
+    def __post_init__(self) -> None:
+        if self.arg not in KERNEL_ARGS or self.ret not in KERNEL_RETS or (self.arg == "row") != (self.ret == "row"):
+            raise ValueError(f"Kernel({self.fn!r}): arg {self.arg!r}, ret {self.ret!r}; see Kernel's docstring")
 
 
 @dataclass(frozen=True)
@@ -293,8 +314,8 @@ ACTIVATIONS: tuple[Activation, ...] = (
     ),
 )
 
-_SELU_L = "1.0507009873554804934193349852946"
-_SELU_A = "1.6732632423543772848170429916717"
+_SELU_L, _SELU_A = SELU_SCALE_DEC, SELU_ALPHA_DEC
+_K, _A = GELU_SIGMOID_K_DEC, GELU_TANH_A_DEC
 
 
 def _gelu_ref(mp: Any, x: Any) -> Any:
@@ -378,7 +399,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="selu",
-        formula="scale * (x if x > 0 else alpha * (exp(x) - 1)); scale 1.0507009873554805, alpha 1.6732632423543772",
+        formula=f"scale * (x if x > 0 else alpha * (exp(x) - 1)); scale {SELU_SCALE!r}, alpha {SELU_ALPHA!r}",
         kernels=by_result(smooth.selu_to32, smooth.selu_f64),
         reference=lambda mp, x: mp.mpf(_SELU_L) * (x if x > 0 else mp.mpf(_SELU_A) * mp.expm1(x)),
         oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, x, float(_SELU_A) * np.expm1(np.minimum(x, 0.0))),
@@ -444,7 +465,7 @@ ACTIVATIONS += (
             "x's sign where beta x -> -inf (as silu for beta > 0: -inf -> -0.0; beta < 0: -inf -> -inf, "
             "+inf -> +0.0); beta = +-inf: x or that zero, by the sign of beta x; " + _NAN_IN
         ),
-        examples={"beta": (1.0, 1.702)},
+        examples={"beta": (1.0, GELU_SIGMOID_K)},
         max_ulp=SMOOTH_ULP,
     ),
     Activation(
@@ -475,10 +496,10 @@ ACTIVATIONS += (
     ),
     Activation(
         name="gelu_tanh",
-        formula="x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
+        formula=f"x/2 * (1 + tanh(sqrt(2/pi) * (x + {_A} x^3)))",
         kernels=by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64),
-        reference=lambda mp, x: x * _sig(mp, 2 * mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)),
-        oracle=lambda np, sp, x: x * sp.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)),
+        reference=lambda mp, x: x * _sig(mp, 2 * mp.sqrt(2 / mp.pi) * (x + mp.mpf(_A) * x**3)),
+        oracle=lambda np, sp, x: x * sp.expit(2 * np.sqrt(2 / np.pi) * (x + GELU_TANH_A * x**3)),
         approximates="gelu",
         peers={
             "PyTorch": "F.gelu(approximate='tanh')",
@@ -491,14 +512,14 @@ ACTIVATIONS += (
     ),
     Activation(
         name="gelu_sigmoid",
-        formula="x * sigmoid(1.702 x)",
+        formula=f"x * sigmoid({_K} x)",
         kernels=with_f32(
             by_result(smooth.gelu_sigmoid_to32, smooth.gelu_sigmoid_f64),
             smooth_f32.gelu_sigmoid_f32,
             smooth_f32.gelu_sigmoid_f16,
         ),
-        reference=lambda mp, x: x * _sig(mp, mp.mpf("1.702") * x),
-        oracle=lambda np, sp, x: x * sp.expit(1.702 * x),
+        reference=lambda mp, x: x * _sig(mp, mp.mpf(_K) * x),
+        oracle=lambda np, sp, x: x * sp.expit(GELU_SIGMOID_K * x),
         approximates="gelu",
         peers={},
         special="-inf -> -0.0, +inf -> +inf",
@@ -649,7 +670,7 @@ def _sig_lin(mp: Any, t: Any, w: Any) -> Any:
 
 def _gelu_tanh_parts(mp: Any, x: Any) -> tuple[Any, Any]:
     c2 = 2 * mp.sqrt(2 / mp.pi)
-    a = mp.mpf("0.044715")
+    a = mp.mpf(_A)
     return c2 * (x + a * x**3), c2 * x * (1 + 3 * a * x**2)
 
 
@@ -696,7 +717,7 @@ def _o_sig_lin(np: Any, sp: Any, t: Any, w: Any) -> Any:
 
 def _o_gelu_tanh(np: Any, sp: Any, x: Any) -> Any:
     c2 = 2.0 * np.sqrt(2.0 / np.pi)
-    return _o_sig_lin(np, sp, c2 * (x + 0.044715 * x**3), c2 * x * (1.0 + 3 * 0.044715 * x**2))
+    return _o_sig_lin(np, sp, c2 * (x + GELU_TANH_A * x**3), c2 * x * (1.0 + 3 * GELU_TANH_A * x**2))
 
 
 def _o_mish(np: Any, sp: Any, x: Any) -> Any:
@@ -982,7 +1003,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     ),
     _grad(
         "gelu_tanh",
-        "s (1 + w (1 - s)), s = sigmoid(T), T = 2 sqrt(2/pi)(x + 0.044715 x^3), w = x dT/dx",
+        f"s (1 + w (1 - s)), s = sigmoid(T), T = 2 sqrt(2/pi)(x + {_A} x^3), w = x dT/dx",
         by_result(dsm.gelu_tanh_to32, dsm.gelu_tanh_f64),
         lambda mp, x: _sig_lin(mp, *_gelu_tanh_parts(mp, x)),
         oracle=_o_gelu_tanh,
@@ -992,10 +1013,10 @@ DERIVATIVES: tuple[Derivative, ...] = (
     ),
     _grad(
         "gelu_sigmoid",
-        "s (1 + t (1 - s)), s = sigmoid(t), t = 1.702 x",
+        f"s (1 + t (1 - s)), s = sigmoid(t), t = {_K} x",
         by_result(dsm.gelu_sigmoid_to32, dsm.gelu_sigmoid_f64),
-        lambda mp, x: _sig_lin(mp, mp.mpf("1.702") * x, mp.mpf("1.702") * x),
-        oracle=lambda np, sp, x: _o_sig_lin(np, sp, 1.702 * x, 1.702 * x),
+        lambda mp, x: _sig_lin(mp, mp.mpf(_K) * x, mp.mpf(_K) * x),
+        oracle=lambda np, sp, x: _o_sig_lin(np, sp, GELU_SIGMOID_K * x, GELU_SIGMOID_K * x),
         special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
         zeros=(-0.751154255441289,),
         bound=1.0998393201288669,
@@ -1111,9 +1132,9 @@ FAST: tuple[Fast, ...] = (
         "a^2/2 and t's rounding carried into exp's argument.",
     ),
     _fast_f32(
-        "gelu_tanh", fast_f32.gelu_tanh_f32, "x sigmoid(T), T = 2 sqrt(2/pi) x (1 + 0.044715 x^2) as a float32 pair."
+        "gelu_tanh", fast_f32.gelu_tanh_f32, f"x sigmoid(T), T = 2 sqrt(2/pi) x (1 + {_A} x^2) as a float32 pair."
     ),
-    _fast_f32("gelu_sigmoid", fast_f32.gelu_sigmoid_f32, "silu's quotient at t = 1.702 x carried as a float32 pair."),
+    _fast_f32("gelu_sigmoid", fast_f32.gelu_sigmoid_f32, f"silu's quotient at t = {_K} x carried as a float32 pair."),
 )
 FAST_BY_NAME: dict[str, Fast] = {f.name: f for f in FAST}
 

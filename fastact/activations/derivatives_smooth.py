@@ -30,32 +30,39 @@ import math
 from typing import Any, NamedTuple
 
 from .._numba import fma, jit
-from ..kernels.coefficients import ERFCX_F64, ERFCX_K, ERFCX_R30
-from ..kernels.dd import fast_two_sum, two_prod, two_sum
-from ..kernels.exp import LN2_TIMES_1000, exp_dd, exp_r34, exp_split_f64, expm1_f64, expm1_r36, shifted_arg
-from ..kernels.poly import horner
-from .smooth import (
-    _Z_MAX,
+from ..constants import (
+    GELU_TANH_2C_DD,
+    GELU_TANH_3A_DD,
     GELU_TANH_A,
+    GELU_TANH_A_DD,
     GELU_TANH_C,
+    INV_SQRT2PI_DD,
     SELU_ALPHA,
     SELU_SCALE,
+    SELU_SCALE_ALPHA_DD,
+    SELU_SCALE_DD,
+)
+from ..kernels.coefficients import ERFCX_F64, ERFCX_K
+from ..kernels.dd import fast_two_sum, two_prod, two_sum
+from ..kernels.exp import LN2_TIMES_1000, exp_dd, exp_split_f64, expm1_f64, expm1_r36, shifted_arg
+from ..kernels.poly import horner
+from .smooth import (
     _exp_pair_r39,
     _nan_if_nan,
-    _split,
+    gelu_parts_to32,
     gelu_sigmoid_arg,
 )
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see ``smooth``)
 
 _INV_SQRT2 = 0.7071067811865476
-_INV_SQRT2PI_HI, _INV_SQRT2PI_LO = 0.3989422804014327, -2.4923272022777433e-17  # 1/sqrt(2 pi)
+_INV_SQRT2PI_HI, _INV_SQRT2PI_LO = INV_SQRT2PI_DD
 _TWO_M1000 = 2.0**-1000
-_SELU_AS_HI, _SELU_AS_LO = 1.7580993408473768, 1.41535193800845e-17  # scale * alpha
-_SELU_SCALE_HI = _split("1.0507009873554804934193349852946")[0]
-_A_HI, _A_LO = _split("0.044715")
-_A3_HI, _A3_LO = _split("0.134145")  # 3 * 0.044715
-_C2_HI, _C2_LO = 1.5957691216057308, -9.96930880911092e-17  # 2 sqrt(2/pi)
+_SELU_AS_HI, _SELU_AS_LO = SELU_SCALE_ALPHA_DD
+_SELU_SCALE_HI = SELU_SCALE_DD[0]
+_A_HI, _A_LO = GELU_TANH_A_DD
+_A3_HI, _A3_LO = GELU_TANH_3A_DD
+_C2_HI, _C2_LO = GELU_TANH_2C_DD
 # expm1(r) - r = r^2 sum_k r^k / (k+2)!, to 2^-60 for |r| < 2
 _EXPM1_MINUS = tuple(1.0 / math.factorial(k + 2) for k in range(25))
 # gelu'(x) = 1/2 + x/sqrt(2 pi) sum_n (-1)^n (2n+2)/((2n+1) n!) u^n, u = x^2/2 (erf's series plus
@@ -407,14 +414,9 @@ def _family(exp_t, expm1, float64_results: bool) -> DerivativeKernels:
 @_kernel
 def gelu_to32(x):
     """gelu' for float32/float16 results from the short (~2^-30) exp and erfc polynomials of
-    ``smooth.gelu_to32``: one division gives both t and 1/(1 + 2z); gelu' is 1 or -0.0 in
-    float32 well before z reaches ``_Z_MAX``."""
-    z = min(abs(x) * _INV_SQRT2, _Z_MAX)  # NaN passes (min keeps its first argument)
-    w = 1.0 + 2.0 * z
-    inv = 1.0 / ((z + ERFCX_K) * w)
-    t = (z - ERFCX_K) * w * inv
-    big_e = exp_r34(-0.5 * (x * x) if z < _Z_MAX else -108.0)
-    half_c = 0.5 * horner(ERFCX_R30, t) * ((z + ERFCX_K) * inv)
+    ``smooth.gelu_parts_to32``; gelu' is 1 or -0.0 in float32 well before z reaches its cap."""
+    big_e, y_t, inv_w = gelu_parts_to32(x)
+    half_c = 0.5 * y_t * inv_w
     xp = x * _INV_SQRT2PI_HI
     y = big_e * (half_c + xp) if x < 0.0 else (1.0 - big_e * half_c) + big_e * xp
     return -0.0 if x < -20.0 else (1.0 if x > 20.0 else y)

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .._numba import fma, jit, pow2_f32, pow2_pair_f32
+from ..constants import GELU_SIGMOID_K, GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE
 from ..kernels.coefficients_fast import GELU_A_MAX, GELU_G, GELU_K, GELU_R
 from ..kernels.fast_f32 import (
     MAGIC,
@@ -26,7 +27,6 @@ from ..kernels.fast_f32 import (
     expm1_neg_f32,
     log1p_unit_f32,
 )
-from .smooth import GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE
 
 # claimed max error in float32 ULP; in the comments the max over all 2^32 float32 inputs measured
 # by tools/sweep_fast.py (every kernel's float16 results: <= 0.5002 ULP over all 65536 inputs)
@@ -53,7 +53,7 @@ _P64 = _F(2.0**-64)
 _NO_LO = _F(0.0)
 _SIG_LOW = _F(-104.0)  # e^-104 rounds to 0 (below 2^-150); n >= -151 keeps 2^(n + 64) normal
 _XS_LOW = _F(-110.0)  # x e^x rounds to -0.0 below about -108.6
-_GS_K = 1.702
+_GS_K = GELU_SIGMOID_K
 _GS_HI = _F(_GS_K)
 _GS_LO = _F(_GS_K - float(_GS_HI))
 _GS_LOW = _F(-65.0)  # x e^(1.702 x) rounds to -0.0 below about -63.6

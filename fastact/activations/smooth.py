@@ -28,6 +28,18 @@ import math
 from typing import Any, NamedTuple
 
 from .._numba import bits_f64, f64_bits, fma, jit
+from ..constants import (
+    GELU_SIGMOID_K,
+    GELU_SIGMOID_K_DD,
+    GELU_TANH_2C_DD,
+    GELU_TANH_A,
+    GELU_TANH_A_DD,
+    GELU_TANH_C,
+    SELU_ALPHA,
+    SELU_SCALE,
+    SELU_SCALE_ALPHA_DD,
+    SELU_SCALE_DD,
+)
 from ..kernels.coefficients import ERFCX_K, ERFCX_R30
 from ..kernels.dd import fast_two_sum, two_prod, two_sum
 from ..kernels.erf import erfc_half_pair
@@ -66,11 +78,6 @@ BOUNDS = {
     "gelu_to32": -30.0,  # -30.27: short polynomials (EXP_R34, ERFCX_R30)
 }
 _SIGN = -0x8000000000000000  # the float64 sign bit as int64
-SELU_SCALE = 1.0507009873554804934193349852946
-SELU_ALPHA = 1.6732632423543772848170429916717
-GELU_TANH_C = 0.7978845608028654  # sqrt(2/pi)
-GELU_TANH_A = 0.044715
-GELU_SIGMOID_K = 1.702
 _INV_SQRT2 = 0.7071067811865476
 _TWO_M1000 = 2.0**-1000
 _TWO_P1000 = 2.0**1000
@@ -80,19 +87,11 @@ _TWO_P600 = 2.0**600
 _TWO_P200 = 2.0**200
 
 
-def _split(v: str) -> tuple[float, float]:
-    """A decimal constant as a double-double (hi, lo), via Python's exact Fractions."""
-    from fractions import Fraction
-
-    hi = float(v)
-    return hi, float(Fraction(v) - Fraction(hi))
-
-
-_SELU_SCALE_HI, _SELU_SCALE_LO = _split("1.0507009873554804934193349852946")
-_SELU_AS_HI, _SELU_AS_LO = 1.7580993408473768, 1.41535193800845e-17  # scale * alpha
-_K_HI, _K_LO = _split("1.702")
-_A_HI, _A_LO = _split("0.044715")
-_C2_HI, _C2_LO = 1.5957691216057308, -9.96930880911092e-17  # 2 sqrt(2/pi)
+_SELU_SCALE_HI, _SELU_SCALE_LO = SELU_SCALE_DD
+_SELU_AS_HI, _SELU_AS_LO = SELU_SCALE_ALPHA_DD
+_K_HI, _K_LO = GELU_SIGMOID_K_DD
+_A_HI, _A_LO = GELU_TANH_A_DD
+_C2_HI, _C2_LO = GELU_TANH_2C_DD
 
 
 @jit
@@ -441,6 +440,17 @@ _Z_MAX = 10.4  # ERFCX_R30's range; erfc(10.4) < 2^-160, far below float32's rea
 
 
 @_kernel
+def gelu_parts_to32(x):
+    """(E, Y(t), 1/(1 + 2z)) with erfc(z) = E Y(t) / (1 + 2z), E = exp(-x^2/2), z = |x|/sqrt2,
+    for ``gelu_to32`` and its derivative; z is held at ``_Z_MAX``, where E is 2^-156."""
+    z = min(abs(x) * _INV_SQRT2, _Z_MAX)  # NaN passes (min keeps its first argument)
+    w = 1.0 + 2.0 * z
+    inv = 1.0 / ((z + ERFCX_K) * w)  # one division for both t and 1/(1 + 2z)
+    t = (z - ERFCX_K) * w * inv
+    return exp_r34(-0.5 * (x * x) if z < _Z_MAX else -108.0), horner(ERFCX_R30, t), (z + ERFCX_K) * inv
+
+
+@_kernel
 def gelu_to32(x):
     """x Phi(x) for float32/float16 results (x exact in float64); gelu(-inf) = -0.0.
 
@@ -448,11 +458,8 @@ def gelu_to32(x):
     t = (z - K)/(z + K) (as ``kernels/erf.py``), on polynomials short enough for ~2^-30
     (``EXP_R34``, ``ERFCX_R30``); x^2/2 is exact, and one division gives both t and 1/(1 + 2z).
     """
-    z = min(abs(x) * _INV_SQRT2, _Z_MAX)  # NaN passes (min keeps its first argument)
-    w = 1.0 + 2.0 * z
-    inv = 1.0 / ((z + ERFCX_K) * w)
-    t = (z - ERFCX_K) * w * inv
-    c = exp_r34(-0.5 * (x * x) if z < _Z_MAX else -108.0) * horner(ERFCX_R30, t) * ((z + ERFCX_K) * inv)
+    big_e, y_t, inv_w = gelu_parts_to32(x)
+    c = big_e * y_t * inv_w
     phi = 0.5 * c if x < 0.0 else 1.0 - 0.5 * c
     y = x * phi
     return -0.0 if x < -20.0 else y  # x Phi(x) rounds to -0.0 in float32 from about -14.3

@@ -20,10 +20,10 @@ import math
 import numpy as np
 
 from .._numba import f32_to_half, fma, jit
+from ..constants import GELU_SIGMOID_K
 from ..kernels.dd import dd32_to_half
 from ..kernels.exp import exp_parts_f32, exp_parts_lo_f32
 from ..kernels.log import log1p_dd_f32
-from .smooth import GELU_SIGMOID_K
 
 _kernel = jit(inline="always")  # inlined into the loop by numba (see smooth.py)
 _F = np.float32

@@ -232,7 +232,10 @@ def unshift(hi, lo, up, down):
 
 @jit
 def exp_dd(hi, lo):
-    """e^(hi + lo) for a double-double argument (|lo| <= ulp(hi)): exp(hi) * (1 + lo)."""
+    """e^(hi + lo) for a double-double argument (|lo| <= ulp(hi)): exp(hi) * (1 + lo).
+
+    For arguments up to 709.78: where exp(hi) overflows, inf * lo makes the result NaN
+    for a negative lo (every caller passes arguments <= 0)."""
     e = exp_f64(hi)
     return fma(e, lo, e)
 
