@@ -65,6 +65,9 @@ def measure_all(acts: list[Activation], dtypes: list[str], samples: int, n64: in
     return out
 
 
+ROW_VJPS = ("softmax", "log_softmax")
+
+
 def _u(v: float | None) -> str:
     return "-" if v is None else f"{v:.3f}" if v < 1000 else f"{v:.3g}"
 
@@ -94,5 +97,15 @@ def section(res: dict[str, Any], dtypes: list[str], speed: dict[str, Any]) -> li
         fsp = speed.get(g["of"], {}).get("melem_s")
         cells += [_u(max(zw)) if zw else "-", f"{sp:.0f}" if sp else "-", f"{fsp:.0f}" if fsp else "-"]
         lines.append(f"| `grad.{name}` | " + " | ".join(cells) + " |")
+    for a in res.get("settings", {}).get("functions", []):
+        if a in ROW_VJPS:  # row functions: no sweep here (a VJP takes y and dy rows), tested instead
+            lines.append(f"| `grad.{a}` | " + " | ".join("-" for _ in dtypes) + " | - | - | - |")
     lines.append("")
+    if any(a in ROW_VJPS for a in res.get("settings", {}).get("functions", [])):
+        lines += [
+            "`grad.softmax` and `grad.log_softmax` are vector-Jacobian products of rows (y, dy), not functions "
+            "of x, so this sweep does not apply; `tests/test_grad.py` checks them against the explicit Jacobian "
+            "in float64, their float16/float32 results as one rounding of that, and against PyTorch's autograd.",
+            "",
+        ]
     return lines

@@ -261,6 +261,6 @@ def test_source_doc_hard_sigmoid_loses_millions_of_ulp():
     x = np.array([np.nextafter(np.float32(-2.5), np.float32(0))], np.float32)
     f = FORMATS["float32"]
     sw = Sweep(act, f, x, (), exact(act, x, (), f), ErrorStats(), np.empty(0))
-    doc = next(p for p in numpy_peers(act) if p.library == "NumPy (source doc)")
+    doc = next(p for p in numpy_peers(act) if p.library == "NumPy (document formula)")
     stats, _, _ = measure(doc.impl(f), sw)
     assert stats.summary()["max_ulp"] > 1e6  # 0.2 x + 0.5 cancels next to -2.5
