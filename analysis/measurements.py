@@ -16,10 +16,10 @@ import numpy as np
 
 from fastact.registry import Activation, get
 
-from . import approximation, derivatives, exhaustive, plots, throughput, worked_example
+from . import approximation, decision, derivatives, exhaustive, plots, throughput, worked_example
 from .formats import FORMATS, get_format
 from .oracle import hard_inputs, validate
-from .peers import peers_for
+from .peers import missing_peers, peers_for
 from .sweeps import inputs, measure, sweep
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -151,8 +151,10 @@ def measure_all(
         if curves[d]:
             plots.ulp_vs_x(d, curves[d], plot_dir / f"ulp_{d}.png")
             files.append(f"ulp_{d}.png")
-    if "float32" in dtypes:
-        plots.accuracy_speed(speed_points(res), plot_dir / "accuracy_speed.png")
+    res["decision"] = decision.table(res)  # derived from the numbers above; the plot below draws it
+    if "float32" in dtypes and res["decision"]:
+        left_out = [p["library"] for p in missing_peers()]
+        plots.accuracy_speed(res["decision"], plot_dir / "accuracy_speed.png", left_out)
         files.append("accuracy_speed.png")
     res["plots"] = files
     seconds["plots"] = time.perf_counter() - t
@@ -188,25 +190,3 @@ def gelu_tail() -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def speed_points(res: dict[str, Any]) -> list[dict[str, Any]]:
-    pts = []
-    tp = res["throughput"]
-    for name, s in tp["fastact"].items():
-        st = res["accuracy"].get(name, {}).get("float32")
-        if st:
-            pts.append(
-                {"label": name, "library": "fastact", "melem_s": s["melem_s"], "max_ulp": st["stats"]["max_ulp"]}
-            )
-    for name, rows in tp["peers"].items():
-        for r in rows:
-            if "melem_s" not in r:
-                continue
-            for pr in res["peers"].get(name, {}).get("float32", []):
-                if pr["label"] == r["label"] and "stats" in pr:
-                    lib = r["library"].split(" ")[0] if not r["library"].startswith("NumPy") else r["library"]
-                    pts.append(
-                        {"label": name, "library": lib, "melem_s": r["melem_s"], "max_ulp": pr["stats"]["max_ulp"]}
-                    )
-    return pts

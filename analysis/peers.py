@@ -202,7 +202,11 @@ def missing_peers() -> list[dict[str, str]]:
 
     out = []
     for library, module in (("PyTorch", "torch"), ("JAX", "jax")):
-        if importlib.util.find_spec(module) is None:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ValueError, ImportError):  # blocked in sys.modules (None), or a broken install
+            found = False
+        if not found:
             out.append({"library": library, "module": module, "install": PEERS_EXTRA})
     return out
 

@@ -18,7 +18,6 @@ import numpy as np
 
 from fastact.registry import by_path
 
-from . import decision
 from .atomic import atomic_dir
 from .cli import COMMAND as REPORT_COMMAND
 from .html_page import to_html
@@ -107,7 +106,6 @@ def generate(
             "skipped_peers": missing_peers(),
             **{k: v for k, v in res.items() if k != "schema"},
         }
-        res["decision"] = decision.table(res)
         (tmp / "results.json").write_text(json.dumps(_clean(res), indent=1) + "\n")
         md = markdown(res)
         (tmp / "report.md").write_text(md)

@@ -203,12 +203,19 @@ def markdown(res: dict[str, Any]) -> str:
         "",
     ]
     L += headline(res, dtypes)
-    L += [
-        "Peer columns: max ULP over all measured inputs, and in parentheses over inputs whose exact value is a "
-        "normal number, where the two differ (flushing subnormal results to zero costs millions of ULP in "
-        "units of the smallest subnormal).",
-        "",
-    ]
+    has_peer_columns = any(
+        r["library"].startswith(("PyTorch", "JAX")) for per in res["peers"].values() for r in per.get("float32", [])
+    )
+    L += (
+        []
+        if not has_peer_columns
+        else [
+            "Peer columns: max ULP over all measured inputs, and in parentheses over inputs whose exact value is a "
+            "normal number, where the two differ (flushing subnormal results to zero costs millions of ULP in "
+            "units of the smallest subnormal).",
+            "",
+        ]
+    )
     L += _oracle_section(res)
     L += _accuracy_sections(res)
     L += _exhaustive_section(res)

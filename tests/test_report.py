@@ -264,3 +264,41 @@ def test_source_doc_hard_sigmoid_loses_millions_of_ulp():
     doc = next(p for p in numpy_peers(act) if p.library == "NumPy (document formula)")
     stats, _, _ = measure(doc.impl(f), sw)
     assert stats.summary()["max_ulp"] > 1e6  # 0.2 x + 0.5 cancels next to -2.5
+
+
+# ---------------------------------------------------------------- the report as a decision tool (issue 17)
+
+
+def test_report_opens_with_the_decision_table(small_report):
+    md = (small_report / "report.md").read_text()
+    assert md.index("## Which one to use") < md.index("## How the numbers were measured") < md.index("## Headline")
+    sig = md[md.index("### sigmoid") :]
+    assert "| `sigmoid` | exact |" in sig and "| `fast.sigmoid` | fast kernel |" in sig
+    assert "**Conclusion.**" in sig
+    res = json.loads((small_report / "results.json").read_text())
+    use = next(u for u in res["decision"] if u["use"] == "sigmoid")
+    assert [r["choice"] for r in use["rows"]][:2] == ["sigmoid", "fast.sigmoid"]
+    assert all(r["melem_s"] > 0 for r in use["rows"] if r["kind"] != "peer")
+    html = (small_report / "report.html").read_text()
+    assert "<h2>Which one to use</h2>" in html and "<table>" in html
+    assert "``" not in md and "``" not in html  # no raw RST from docstrings
+    assert res["versions"]["fastact"] and res["machine"]["cpu_model"]
+    assert isinstance(res["machine"]["cpu_flags"], list)
+    n = res["accuracy"]["sigmoid"]["float32"]["stats"]["n"]
+    assert res["accuracy"]["sigmoid"]["float32"]["kind"].startswith(f"{n} sampled")
+    assert "AI mini-class: Activation Function" in md
+
+
+def test_report_says_which_peers_were_left_out(tmp_path, monkeypatch, capfd):
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if not installed: import torch raises ImportError
+    monkeypatch.setitem(sys.modules, "jax", None)
+    argv = ["report", "--functions", "relu", "--dtypes", "float16", "--out", str(tmp_path / "r")]
+    assert main(argv) == 0
+    err_text = capfd.readouterr().err
+    assert "PyTorch not installed" in err_text and "JAX not installed" in err_text
+    assert 'pip install -e ".[peers]"' in err_text
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "Left out: PyTorch and JAX" in md and '.[peers]"' in md
+    assert "PyTorch" not in md.split("Left out", 1)[1].split("## Headline", 1)[1]
+    res = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert [s["library"] for s in res["skipped_peers"]] == ["PyTorch", "JAX"]
