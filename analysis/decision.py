@@ -64,8 +64,8 @@ def choices(res: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]
                 "label": f"fastact.{name}",
                 "kind": "exact",
                 "of": name,
-                "max_ulp": st["max_ulp"],
-                "max_ulp_normal": st["max_ulp_normal"],
+                "max_ulp": float(st["max_ulp"]),
+                "max_ulp_normal": float(st["max_ulp_normal"]),
                 "melem_s": tp.get(name, {}).get("melem_s"),
             }
         )
@@ -78,8 +78,8 @@ def choices(res: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]
                         "label": r["label"],
                         "kind": "fast kernel",
                         "of": name,
-                        "max_ulp": r["stats"]["max_ulp"],
-                        "max_ulp_normal": r["stats"]["max_ulp_normal"],
+                        "max_ulp": float(r["stats"]["max_ulp"]),
+                        "max_ulp_normal": float(r["stats"]["max_ulp_normal"]),
                         "melem_s": _peer_speed(res, name, r["label"]),
                     }
                 )
@@ -120,8 +120,8 @@ def choices(res: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]
                     "label": r["label"],
                     "kind": "peer",
                     "of": name,
-                    "max_ulp": r["stats"]["max_ulp"],
-                    "max_ulp_normal": r["stats"]["max_ulp_normal"],
+                    "max_ulp": float(r["stats"]["max_ulp"]),
+                    "max_ulp_normal": float(r["stats"]["max_ulp_normal"]),
                     "melem_s": _peer_speed(res, name, r["label"]),
                 }
             )
@@ -137,54 +137,66 @@ def _u(v: float) -> str:
 
 
 def conclusion(rows: list[dict[str, Any]]) -> str:
-    """One sentence from the numbers: what to call, what the approximation buys, where the peers stand."""
+    """One sentence from the numbers: per exact function of the use, what to call, what its approximations
+    buy, and where the peers stand."""
     timed = [r for r in rows if r.get("melem_s")]
     exact = [r for r in timed if r["kind"] == "exact"]
     if not exact:
         return "Not enough measured here for a conclusion (run with float32 and the exact function)."
-    main = exact[0]
-    ours = [r for r in timed if r["kind"] in ("exact", "fast kernel") and r["of"] == main["of"]]
+    parts = [p for main in exact for p in _clauses(main, [r for r in timed if r["of"] == main["of"]])]
+    s = "; ".join(parts)
+    return s[0].upper() + s[1:] + "."
+
+
+def _clauses(main: dict[str, Any], timed: list[dict[str, Any]]) -> list[str]:
+    """The clauses for one exact function ``main`` and the timed rows of the same function."""
+    ours = [r for r in timed if r["kind"] in ("exact", "fast kernel")]
     best = max(ours, key=lambda r: r["melem_s"])
+    ratio = best["melem_s"] / main["melem_s"]
     parts = []
-    if best is main:
+    if best is main or ratio < SAME_SPEED:
         parts.append(
             f"call `{main['choice']}` ({_u(main['max_ulp'])} ULP, {_f(main['melem_s'])} Melem/s)"
-            + (", its fast kernel is no faster here" if len(ours) > 1 else "")
+            + (f": `{best['choice']}` is no faster here ({_f(best['melem_s'])} Melem/s)" if best is not main else "")
         )
+        best = main
     else:
-        ratio = best["melem_s"] / main["melem_s"]
         parts.append(
             f"`{best['choice']}` is {ratio:.1f}x the exact `{main['choice']}` ({_f(best['melem_s'])} vs "
             f"{_f(main['melem_s'])} Melem/s) at {_u(best['max_ulp'])} ULP against {_u(main['max_ulp'])}"
         )
     for a in (r for r in timed if r["kind"].startswith("approximation") and not r["choice"].startswith("fast.")):
-        ref = next((r for r in exact if r["of"] == a["of"]), main)
-        ratio = a["melem_s"] / ref["melem_s"]
+        ratio = a["melem_s"] / best["melem_s"]
         if ratio < SAME_SPEED:
             parts.append(
-                f"`{a['choice']}` ({_f(a['melem_s'])} Melem/s against `{ref['choice']}`'s {_f(ref['melem_s'])}) "
+                f"`{a['choice']}` ({_f(a['melem_s'])} Melem/s against `{best['choice']}`'s {_f(best['melem_s'])}) "
                 f"buys no speed for its {a['max_abs']:.2g} absolute error: the exact function costs almost nothing "
                 "more here"
             )
         else:
             parts.append(
-                f"`{a['choice']}` is {ratio:.1f}x `{ref['choice']}` at up to {a['max_abs']:.2g} absolute error "
+                f"`{a['choice']}` is {ratio:.1f}x `{best['choice']}` at up to {a['max_abs']:.2g} absolute error "
                 f"(x = {a['max_abs_x']:.3g})"
             )
     peers = [r for r in timed if r["kind"] == "peer"]
-    if peers:
-        fastest = max(peers, key=lambda r: r["melem_s"])
-        err = fastest["max_ulp"]
-        off = "accurate" if err <= ACCURATE_ULP else f"{_u(err)} ULP off"
-        if err > ACCURATE_ULP and fastest["max_ulp_normal"] <= ACCURATE_ULP:
-            off = f"{_u(fastest['max_ulp_normal'])} ULP on normal results, {_u(err)} with subnormal ones"
+    good = [r for r in peers if r["max_ulp_normal"] <= ACCURATE_ULP]
+    if good:
+        fastest = max(good, key=lambda r: r["melem_s"])
         cmp = "faster than" if fastest["melem_s"] > best["melem_s"] else "slower than"
+        normal = " on normal results" if fastest["max_ulp"] > fastest["max_ulp_normal"] else ""
         parts.append(
-            f"the fastest peer, {fastest['choice']} `{fastest['label']}` ({_f(fastest['melem_s'])} Melem/s, {off}), "
-            f"is {cmp} `{best['choice']}`"
+            f"the fastest peer within {ACCURATE_ULP:g} ULP{normal}, {fastest['choice']} `{fastest['label']}` "
+            f"({_f(fastest['melem_s'])} Melem/s, {_u(fastest['max_ulp_normal'])} ULP), is {cmp} `{best['choice']}`"
         )
-    s = "; ".join(parts)
-    return s[0].upper() + s[1:] + "."
+    elif peers:
+        parts.append(f"no peer of `{main['choice']}` measured here is within {ACCURATE_ULP:g} ULP")
+    faster_bad = [r for r in peers if r not in good and r["melem_s"] > best["melem_s"]]
+    if faster_bad:
+        r = max(faster_bad, key=lambda r: r["melem_s"])
+        parts.append(
+            f"{r['choice']} `{r['label']}` is faster ({_f(r['melem_s'])} Melem/s) but {_u(r['max_ulp_normal'])} ULP off"
+        )
+    return parts
 
 
 def table(res: dict[str, Any]) -> list[dict[str, Any]]:

@@ -117,8 +117,9 @@ def _skipped_section(res: dict[str, Any]) -> list[str]:
 
 def _error_cell(r: dict[str, Any]) -> str:
     if "max_abs" in r:
-        return (
-            f"abs {_num(r['max_abs'])} (x = {_x(r['max_abs_x'])}); rel {_num(r['max_rel'])} (x = {_x(r['max_rel_x'])})"
+        tail = r["tail_rel"].get("-5.0")
+        return f"abs {_num(r['max_abs'])} (x = {_x(r['max_abs_x'])}); rel {_pct(r['max_rel_body'])} on [-3, 3]" + (
+            f", {_pct(tail, signed=True)} at x = -5" if tail is not None else ""
         )
     return _ulp_pair({"max_ulp": r["max_ulp"], "max_ulp_normal": r["max_ulp_normal"]}) + " ULP"
 

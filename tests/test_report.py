@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -302,3 +303,34 @@ def test_report_says_which_peers_were_left_out(tmp_path, monkeypatch, capfd):
     assert "PyTorch" not in md.split("Left out", 1)[1].split("## Headline", 1)[1]
     res = json.loads((tmp_path / "r" / "results.json").read_text())
     assert [s["library"] for s in res["skipped_peers"]] == ["PyTorch", "JAX"]
+
+
+def _png_size(path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_report_figures_are_shown_unscaled(small_report):
+    """The HTML column is 1200 px (minus padding): a wider PNG would be scaled down and its 9-pt text shrink."""
+    for png in small_report.glob("*.png"):
+        assert _png_size(png)[0] <= 1168, png.name
+
+
+CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium) to render report.html"
+)
+def test_report_html_renders_in_chromium(small_report, tmp_path):
+    shot = tmp_path / "report.png"
+    argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+    argv += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    argv += [f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000"]
+    subprocess.run([*argv, (small_report / "report.html").as_uri()], capture_output=True, timeout=120, check=False)
+    assert _png_size(shot) == (1280, 2000)
+    from matplotlib.image import imread
+
+    img = imread(shot)
+    assert img[..., :3].std() > 0.05  # text and tables drawn, not a blank page
