@@ -56,7 +56,7 @@ def measure(d: Derivative, fmt: str, samples: int, n64: int) -> dict[str, Any]:
 def measure_all(acts: list[Activation], dtypes: list[str], samples: int, n64: int, log: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for d in derivatives_of(acts):
-        log(f"derivative {d.path}")
+        log(d.path)
         out[d.name] = {"of": d.of, "wrt": d.wrt, "zeros": list(d.zeros), "dtypes": {}}
         for fmt in dtypes:
             out[d.name]["dtypes"][fmt] = measure(d, fmt, samples, n64)

@@ -20,6 +20,7 @@ from . import approximation, decision, derivatives, exhaustive, plots, throughpu
 from .formats import FORMATS, get_format
 from .oracle import hard_inputs, validate
 from .peers import missing_peers, peers_for
+from .progress import Progress
 from .sweeps import inputs, measure, sweep
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -51,20 +52,23 @@ def measure_all(
 
     t = time.perf_counter()
     res["oracle_validation"] = {}
-    for a in acts:
-        if a.is_rowwise or a.oracle is None or a.path != a.name:  # a fast kernel shares its function's oracle
-            continue
-        _log(log, f"oracle validation {a.path}")
+    # a fast kernel shares its function's oracle
+    with_oracle = [a for a in acts if not a.is_rowwise and a.oracle is not None and a.path == a.name]
+    bar = Progress("oracle validation", len(with_oracle), log)
+    for a in with_oracle:
+        bar.step(a.path)
         n = len(hard_inputs(a, oracle_points, np.float32)) * len(a.example_params())
         res["oracle_validation"][a.path] = {"points": n, "max_ulp32": validate(a, n=oracle_points)}
+    bar.close()
     seconds["oracle_validation"] = time.perf_counter() - t
 
     t = time.perf_counter()
     acc: dict[str, Any] = {}
     peer_res: dict[str, Any] = {}
     curves: dict[str, list] = {d: [] for d in dtypes}
+    bar = Progress(f"sweeps and peers ({', '.join(dtypes)})", len(acts), log)
     for a in acts:
-        _log(log, f"sweeps {a.path}")
+        bar.step(a.path)
         peers = peers_for(a)
         acc[a.path], peer_res[a.path] = {}, {}
         for d in dtypes:
@@ -85,11 +89,14 @@ def measure_all(
                 except Exception as e:  # a dtype the peer does not support: say so, keep going
                     rows.append({"library": p.library, "label": p.label, "error": f"{type(e).__name__}: {e}"[:200]})
             peer_res[a.path][d] = rows
+    bar.close()
     res["accuracy"], res["peers"] = acc, peer_res
     seconds["sweeps_and_peers"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    res["derivatives"] = derivatives.measure_all(acts, dtypes, samples, n64, lambda m: _log(log, m))
+    bar = Progress("derivatives", len(derivatives.derivatives_of(acts)), log)
+    res["derivatives"] = derivatives.measure_all(acts, dtypes, samples, n64, bar.step)
+    bar.close()
     seconds["derivatives"] = time.perf_counter() - t
 
     if "gelu" in names:
@@ -123,10 +130,11 @@ def measure_all(
     seconds["worked_example"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    _log(log, "throughput (float32, 1e6 elements)")
     copy_s = throughput.copy_time()
     tp: dict[str, Any] = {"copy_melem_s": throughput.N / copy_s / 1e6, "fastact": {}, "peers": {}}
+    bar = Progress("throughput (float32, 1e6 elements)", len(acts), log)
     for a in acts:
+        bar.step(a.path)
         tp["fastact"][a.path] = throughput.fastact_speed(a)
         tp["peers"][a.path] = []
         for p in peers_for(a):
@@ -136,6 +144,7 @@ def measure_all(
                 )
             except Exception as e:
                 tp["peers"][a.path].append({"library": p.library, "label": p.label, "error": str(e)[:200]})
+    bar.close()
     res["throughput"] = tp
     seconds["throughput"] = time.perf_counter() - t
 

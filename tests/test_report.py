@@ -334,3 +334,25 @@ def test_report_html_renders_in_chromium(small_report, tmp_path):
 
     img = imread(shot)
     assert img[..., :3].std() > 0.05  # text and tables drawn, not a blank page
+
+
+def test_progress_bar_on_a_terminal_lines_elsewhere():
+    from analysis.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, log = Terminal(), io.StringIO()
+    for stream in (tty, log):
+        bar = Progress("sweeps", 3, stream)
+        for name in ("relu", "gelu", "tanh"):
+            bar.step(name)
+        bar.close()
+    assert "\r" in tty.getvalue() and "[########" in tty.getvalue() and "s left" in tty.getvalue()
+    assert tty.getvalue().endswith("\n") and "3 done in" in tty.getvalue()
+    assert log.getvalue().splitlines() == [
+        "report: sweeps 1/3 relu",
+        "report: sweeps 2/3 gelu",
+        "report: sweeps 3/3 tanh",
+    ]
