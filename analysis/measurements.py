@@ -18,7 +18,8 @@ from fastact.registry import Activation, get
 
 from . import approximation, decision, derivatives, exhaustive, plots, throughput, worked_example
 from .formats import FORMATS, get_format
-from .oracle import hard_inputs, validate
+from .inputs import hard_inputs
+from .oracle import validate
 from .peers import missing_peers, peers_for
 from .progress import Progress
 from .sweeps import inputs, measure, sweep

@@ -361,6 +361,13 @@ def _approx_section(res: dict[str, Any]) -> list[str]:
                 ]
             )
     L += _table(["pair", "dtype", "inputs", "max abs", "at x", "max rel", "at x", "inputs that differ"], rows)
+    L += [
+        "Relative errors are over exact values that are normal numbers of the format. Far in the negative "
+        "tail an approximation and its function decay at different rates (gelu_sigmoid like e^(-1.702|x|), gelu "
+        "like e^(-x^2/2)), so where both are tiny but normal the ratio reaches 1e9, and in float64 1e280: "
+        "the approximation is not small there, the exact value is. The absolute columns are the useful ones.",
+        "",
+    ]
     return L
 
 

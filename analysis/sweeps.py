@@ -25,8 +25,8 @@ from fastact.registry import Activation
 from . import bfloat16
 from .exact import Exact, exact, exact_rows
 from .formats import Format, get_format, round_to
+from .inputs import hard_inputs
 from .metrics import ErrorStats
-from .oracle import hard_inputs
 
 # an implementation under test: (inputs as the format's storage array, params) -> results as float64
 Impl = Callable[[np.ndarray, tuple], np.ndarray]

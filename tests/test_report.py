@@ -16,8 +16,8 @@ import pytest
 from analysis import bfloat16, exhaustive
 from analysis.exact import exact
 from analysis.formats import round_to
+from analysis.inputs import hard_inputs
 from analysis.metrics import ErrorStats, ulp_error
-from analysis.oracle import hard_inputs
 from analysis.references import correctly_rounded
 from fastact.cli import main
 from fastact.registry import get, get_grad
