@@ -88,7 +88,7 @@ def _inputs_note(res: dict[str, Any]) -> str:
 
 
 SOURCE_DOC = (
-    'the source document, the 2020 tutorial "AI mini-class: Activation Function" (its formulas, float16 worked '
+    'the 2020 tutorial "AI mini-class: Activation Function" (its formulas, float16 worked '
     "example and concentric-circles experiment, which fastact re-measures)"
 )
 
