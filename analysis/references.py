@@ -74,7 +74,9 @@ def correctly_rounded(act: Activation, x: np.ndarray, *params: Any, dtype: Any =
     flat = xs.ravel()
     ps = [np.broadcast_to(np.asarray(p, dtype=np.float64), xs.shape).ravel() for p in params]
     for i in _ties(values, out, dt):
-        out[i] = round_exact([precise(act, float(flat[i]), [float(p[i]) for p in ps])], dt)[0]
+        v = precise(act, float(flat[i]), [float(p[i]) for p in ps])
+        with mpmath.workprec(TIE_PRECISION):  # rounding compares v with its neighbours: at v's own precision
+            out[i] = round_exact([v], dt)[0]
     return out.reshape(xs.shape)
 
 
