@@ -26,6 +26,7 @@ from .sweeps import fastact_impl
 
 GRID = np.linspace(-8.0, 8.0, 160_001)
 TAIL = (-3.0, -4.0, -5.0)
+BODY = 3.0  # |x| <= BODY: where the functions are used; beyond, the tails decay at different rates
 
 
 def pairs(names: list[str] | None = None) -> list[tuple[Activation, Activation]]:
@@ -43,13 +44,16 @@ def curve(variant: Activation, exact_act: Activation, x: np.ndarray = GRID) -> t
     f = oracle(exact_act, x)
     d = v - f
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(f != 0, d / np.abs(f), 0.0)
+        # relative error only where f is a normal float64: below, f itself has lost its digits
+        rel = np.where(np.abs(f) >= np.finfo(np.float64).tiny, d / np.abs(f), 0.0)
     return d, rel
 
 
 def math_error(variant: Activation, exact_act: Activation) -> dict[str, Any]:
     d, rel = curve(variant, exact_act)
     i, j = int(np.argmax(np.abs(d))), int(np.argmax(np.abs(rel)))
+    body = np.abs(GRID) <= BODY
+    k = int(np.argmax(np.where(body, np.abs(rel), -1.0)))
     tail_d, _ = curve(variant, exact_act, np.array(TAIL))
     tail_rel = tail_d / oracle(exact_act, np.array(TAIL))  # signed: -10 % = 10 % smaller in magnitude
     return {
@@ -57,6 +61,8 @@ def math_error(variant: Activation, exact_act: Activation) -> dict[str, Any]:
         "max_abs_x": float(GRID[i]),
         "max_rel": float(abs(rel[j])),
         "max_rel_x": float(GRID[j]),
+        "max_rel_body": float(abs(rel[k])),  # over |x| <= BODY
+        "max_rel_body_x": float(GRID[k]),
         "tail_rel": {str(t): float(r) for t, r in zip(TAIL, tail_rel, strict=True)},
     }
 

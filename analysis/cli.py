@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
     cmd = "fastact report " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["report"] else "fastact report"
     try:
-        res = generate(args.out, command=cmd.strip(), **settings)
+        res = generate(args.out, command=cmd.strip(), log=sys.stderr, **settings)
     except OutputError as e:
         print(f"fastact report: error: {e}", file=sys.stderr)
         return 2

@@ -56,13 +56,16 @@ def measure(d: Derivative, fmt: str, samples: int, n64: int) -> dict[str, Any]:
 def measure_all(acts: list[Activation], dtypes: list[str], samples: int, n64: int, log: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for d in derivatives_of(acts):
-        log(f"derivative {d.path}")
+        log(d.path)
         out[d.name] = {"of": d.of, "wrt": d.wrt, "zeros": list(d.zeros), "dtypes": {}}
         for fmt in dtypes:
             out[d.name]["dtypes"][fmt] = measure(d, fmt, samples, n64)
         if "float32" in dtypes:
             out[d.name]["float32_speed"] = fastact_speed(d)
     return out
+
+
+ROW_VJPS = ("softmax", "log_softmax")
 
 
 def _u(v: float | None) -> str:
@@ -94,5 +97,15 @@ def section(res: dict[str, Any], dtypes: list[str], speed: dict[str, Any]) -> li
         fsp = speed.get(g["of"], {}).get("melem_s")
         cells += [_u(max(zw)) if zw else "-", f"{sp:.0f}" if sp else "-", f"{fsp:.0f}" if fsp else "-"]
         lines.append(f"| `grad.{name}` | " + " | ".join(cells) + " |")
+    for a in res.get("settings", {}).get("functions", []):
+        if a in ROW_VJPS:  # row functions: no sweep here (a VJP takes y and dy rows), tested instead
+            lines.append(f"| `grad.{a}` | " + " | ".join("-" for _ in dtypes) + " | - | - | - |")
     lines.append("")
+    if any(a in ROW_VJPS for a in res.get("settings", {}).get("functions", [])):
+        lines += [
+            "`grad.softmax` and `grad.log_softmax` are vector-Jacobian products of rows (y, dy), not functions "
+            "of x, so this sweep does not apply; `tests/test_grad.py` checks them against the explicit Jacobian "
+            "in float64, their float16/float32 results as one rounding of that, and against PyTorch's autograd.",
+            "",
+        ]
     return lines

@@ -11,7 +11,6 @@ sweeps use mpmath throughout.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import mpmath
 import numpy as np
@@ -21,7 +20,8 @@ from fastact.registry import Activation
 from .formats import Format, get_format, round_to
 from .metrics import ulp_error
 from .oracle import oracle
-from .references import DPS, _eval, hi_lo, mp_rows, mp_values
+from .references import hi_lo, mp_rows, mp_values, precise
+from .rounding import round_exact
 
 # the oracles are validated to < 1e-3 float32 ULP; twice that, in units of the format's ULP,
 # marks an oracle value too close to a midpoint to round on its own
@@ -41,31 +41,6 @@ def _tol(fmt: Format) -> float:
     return ORACLE_ULP32 * 2.0 ** (min(fmt.p, 24) - 24)
 
 
-def round_mp(values: list[Any], fmt: Format | str) -> np.ndarray:
-    """mpmath values correctly rounded to ``fmt`` (float64 results).
-
-    ``float(v)`` is ``v`` rounded to float64; rounding that again to ``fmt`` is wrong
-    only when it is exactly a midpoint of ``fmt``, which is then settled by comparing
-    ``v`` with it in exact arithmetic (an exact tie goes to even, as ``round_to`` does).
-    """
-    f = get_format(fmt)
-    hi, _ = hi_lo(values)
-    out = round_to(hi, f)
-    if f.name == "float64":
-        return out
-    with np.errstate(invalid="ignore", over="ignore"):
-        on_mid = np.isfinite(hi) & (ulp_error(out, hi, None, f) == 0.5)
-    with mpmath.workdps(DPS):
-        for i in np.flatnonzero(on_mid):
-            below, above = sorted([out[i], 2 * hi[i] - out[i]])  # the two neighbours around the midpoint
-            v = values[i] - mpmath.mpf(float(hi[i]))
-            if v > 0:
-                out[i] = above
-            elif v < 0:
-                out[i] = below
-    return out
-
-
 def exact(
     act: Activation,
     x: np.ndarray,
@@ -82,7 +57,7 @@ def exact(
     if f.name == "float64" or act.oracle is None:
         values = mp_values(act, x64, *ps)
         hi, lo = hi_lo(values)
-        return Exact(hi, lo, round_mp(values, f), 0)
+        return Exact(hi, lo, round_exact(values, f).astype(np.float64), 0)
     hi = oracle(act, x64, *ps)
     hi = np.where(np.isnan(x64), np.nan, hi)
     inf = np.flatnonzero(np.isinf(x64))
@@ -95,12 +70,11 @@ def exact(
     near = near[:resolve_limit]
     if near.size:
         values = mp_values(act, x64[near], *ps)
-        # an exact tie at DPS digits may still be broken far beyond them (see references.correctly_rounded)
-        with mpmath.workprec(4400):
-            for j, i in enumerate(near):
-                if values[j] == mpmath.mpf(float(hi[i])):
-                    values[j] = _eval(act, mpmath.mpf(float(x64[i])), [mpmath.mpf(float(p)) for p in ps])
-        cr[near] = round_mp(values, f)
+        # an exact tie at DPS digits may still be broken far beyond them (references.precise)
+        for j, i in enumerate(near):
+            if values[j] == mpmath.mpf(float(hi[i])):
+                values[j] = precise(act, float(x64[i]), [float(p) for p in ps])
+        cr[near] = round_exact(values, f)
         hi[near] = hi_lo(values)[0]
     return Exact(hi, np.zeros_like(hi), cr, unresolved)
 
@@ -109,4 +83,4 @@ def exact_rows(act: Activation, rows: np.ndarray, fmt: Format | str) -> Exact:
     """Row-wise functions (softmax family) with mpmath, for a 2-D array of finite rows."""
     values = [v for row in mp_rows(act, rows) for v in row]
     hi, lo = hi_lo(values)
-    return Exact(hi, lo, round_mp(values, fmt), 0)
+    return Exact(hi, lo, round_exact(values, fmt).astype(np.float64), 0)

@@ -1,6 +1,6 @@
 """What users would otherwise call, measured on the same inputs with the same metric.
 
-- ``NumPy (source doc)``: the source document's own formulas (``SPEC.md``), in the
+- ``NumPy (document formula)``: the source document's own formulas (``SPEC.md``), in the
   input's dtype, so float16 rounds after every operation as the document did.  Its
   softplus is written ``log(1/(1+e^x))`` there (a sign error); the correct
   ``log(1 + exp(x))`` is measured.
@@ -112,7 +112,7 @@ def numpy_peers(act: Activation) -> list[Peer]:
     out = []
     doc = _numpy_doc()
     if act.name in doc:
-        out.append(Peer("NumPy (source doc)", doc[act.name], _eval_numpy(doc[act.name]), "numpy"))
+        out.append(Peer("NumPy (document formula)", doc[act.name], _eval_numpy(doc[act.name]), "numpy"))
     if act.name == "tanh":
         out.append(Peer("NumPy", "np.tanh(x)", lambda x, p: np.tanh(x), "numpy"))
     try:
@@ -190,6 +190,25 @@ def fast_peers(act: Activation) -> list[Peer]:
         return uf(x, *[np.asarray(p, x.dtype) for p in params])
 
     return [Peer("fastact.fast", f"fastact.fast.{act.name}", call, "numpy")]
+
+
+PEERS_EXTRA = 'pip install -e ".[peers]"'  # pyproject's peers extra: the versions the README's numbers used
+
+
+def missing_peers() -> list[dict[str, str]]:
+    """The peer libraries that are not installed (the report then leaves them out), with the
+    command that installs them: [{"library", "module", "install"}]."""
+    import importlib.util
+
+    out = []
+    for library, module in (("PyTorch", "torch"), ("JAX", "jax")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ValueError, ImportError):  # blocked in sys.modules (None), or a broken install
+            found = False
+        if not found:
+            out.append({"library": library, "module": module, "install": PEERS_EXTRA})
+    return out
 
 
 def peers_for(act: Activation) -> list[Peer]:

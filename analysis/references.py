@@ -1,12 +1,13 @@
-"""High-precision references from the registry's mpmath definitions.
+"""High-precision references from the registry's mpmath definitions: the one place they are evaluated.
 
-Every registry entry carries ``reference(mp, x, *params)``; here it is evaluated
-at ``DPS`` decimal digits and rounded, exactly once, to the dtype under test.
+Every registry entry carries ``reference(mp, x, *params)``; here it is evaluated at
+``DPS`` decimal digits (``mp_values``, ``mp_rows``), again at 4400 bits where a value lands
+exactly on a rounding midpoint (``precise``), and rounded exactly once to the format under
+test with ``analysis.rounding.round_exact`` (re-exported here with ``hi_lo``, as the tests use them).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,11 @@ import numpy as np
 
 from fastact.registry import Activation
 
-DPS = 60
+from .rounding import DPS, hi_lo, round_exact
+
+__all__ = ["DPS", "correctly_rounded", "hi_lo", "mp_rows", "mp_values", "precise", "round_exact"]
+
+TIE_PRECISION = 4400  # bits: separates a float64 subnormal tie from the terms that break it (hard_swish at 2^-1074)
 
 
 def mp_values(act: Activation, x: np.ndarray, *params: np.ndarray) -> list[Any]:
@@ -42,6 +47,13 @@ def _eval(act: Activation, x: Any, args: Sequence[Any]) -> Any:
     return act.reference(mpmath, x, *args)
 
 
+def precise(act: Activation, x: float, params: Sequence[float]) -> Any:
+    """``act`` at one point evaluated again at ``TIE_PRECISION`` bits: for values that are exactly a
+    rounding midpoint at ``DPS`` digits, whose tie a term far below those digits may break."""
+    with mpmath.workprec(TIE_PRECISION):
+        return _eval(act, mpmath.mpf(x), [mpmath.mpf(p) for p in params])
+
+
 def mp_rows(act: Activation, rows: np.ndarray) -> list[list[Any]]:
     """Row-wise reference (softmax family) for a 2-D array of finite values."""
     with mpmath.workdps(DPS):
@@ -62,8 +74,8 @@ def correctly_rounded(act: Activation, x: np.ndarray, *params: Any, dtype: Any =
     flat = xs.ravel()
     ps = [np.broadcast_to(np.asarray(p, dtype=np.float64), xs.shape).ravel() for p in params]
     for i in _ties(values, out, dt):
-        with mpmath.workprec(4400):
-            v = _eval(act, mpmath.mpf(float(flat[i])), [mpmath.mpf(float(p[i])) for p in ps])
+        v = precise(act, float(flat[i]), [float(p[i]) for p in ps])
+        with mpmath.workprec(TIE_PRECISION):  # rounding compares v with its neighbours: at v's own precision
             out[i] = round_exact([v], dt)[0]
     return out.reshape(xs.shape)
 
@@ -83,63 +95,3 @@ def _ties(values: Sequence[Any], rounded: np.ndarray, dt: np.dtype) -> list[int]
                 if np.isfinite(o) and mpmath.mpf(float(r)) + mpmath.mpf(float(o)) == 2 * v:
                     found.append(i)
     return found
-
-
-def _to_float(v: Any) -> float:
-    """float(v), also for magnitudes beyond float64's exponent range (mpmath's float() fails there)."""
-    if mpmath.isnan(v) or mpmath.isinf(v) or v == 0:
-        return float(v)
-    if abs(v) > mpmath.mpf(2) ** 1100:
-        return math.copysign(math.inf, float(mpmath.sign(v)))
-    if abs(v) < mpmath.mpf(2) ** -1100:
-        return math.copysign(0.0, float(mpmath.sign(v)))
-    return float(v)
-
-
-def round_exact(values: Sequence[Any], dtype: Any) -> np.ndarray:
-    """Round exact (mpmath) values to ``dtype`` correctly: to nearest, ties to even.
-
-    ``d = float(v)`` is ``v`` correctly rounded to float64; rounding ``d`` on to
-    ``dtype`` can differ from rounding ``v`` only when ``d`` is exactly a midpoint
-    of ``dtype``.  Those few are settled in exact arithmetic.
-    """
-    dt = np.dtype(dtype)
-    with mpmath.workdps(max(DPS, mpmath.mp.dps)):
-        d = np.array([float(v) for v in values], dtype=np.float64)
-    with np.errstate(over="ignore"):
-        out = d.astype(dt)
-    if dt == np.float64:
-        # mpmath's float() is correctly rounded for normal results only (it double-rounds subnormals)
-        with mpmath.workdps(max(DPS, mpmath.mp.dps)):
-            for i in np.flatnonzero(np.abs(d) < np.finfo(np.float64).tiny):
-                cands = [d[i], np.nextafter(d[i], np.inf), np.nextafter(d[i], -np.inf)]
-                dist = [abs(mpmath.mpf(float(c)) - values[i]) for c in cands]
-                best = min(dist)
-                ties = [c for c, e in zip(cands, dist, strict=True) if e == best]
-                pick = min(ties, key=lambda c: int(np.array(abs(c)).view(np.uint64)) % 2)  # ties to even
-                out[i] = -abs(pick) if (pick == 0 and values[i] < 0) else pick
-        return out
-    f64 = out.astype(np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):  # nextafter(max, inf) overflows: fine
-        other = np.nextafter(out, np.where(d > f64, dt.type(np.inf), dt.type(-np.inf)).astype(dt))  # inf stays
-        mid = (f64 + other.astype(np.float64)) / 2
-    suspect = np.flatnonzero(np.isfinite(d) & (d == mid) & (d != f64))
-    with mpmath.workdps(max(DPS, mpmath.mp.dps)):
-        for i in suspect:
-            v = values[i]
-            dist_a = abs(mpmath.mpf(float(out[i])) - v)
-            dist_b = abs(mpmath.mpf(float(other[i])) - v)
-            if dist_b < dist_a:
-                out[i] = other[i]
-    return out
-
-
-def hi_lo(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Exact values as double-double arrays (``hi`` correctly rounded, subnormals too)."""
-    hi = round_exact(values, np.float64)
-    lo = np.zeros(len(values))
-    with mpmath.workdps(DPS):
-        for i, v in enumerate(values):
-            if np.isfinite(hi[i]) and not mpmath.isnan(v):
-                lo[i] = float(v - mpmath.mpf(float(hi[i])))
-    return hi, lo

@@ -14,8 +14,9 @@ import numpy as np
 import fastact
 from fastact.registry import ACTIVATIONS, get
 
+from .inputs import hard_inputs
 from .metrics import ulp_error
-from .oracle import hard_inputs, oracle
+from .oracle import oracle
 from .references import hi_lo, mp_values
 
 

@@ -25,8 +25,8 @@ from fastact.registry import Activation
 from . import bfloat16
 from .exact import Exact, exact, exact_rows
 from .formats import Format, get_format, round_to
+from .inputs import hard_inputs
 from .metrics import ErrorStats
-from .oracle import hard_inputs
 
 # an implementation under test: (inputs as the format's storage array, params) -> results as float64
 Impl = Callable[[np.ndarray, tuple], np.ndarray]
@@ -140,7 +140,9 @@ def sweep(act: Activation, fmt: Format | str, samples: int = 1_000_000, n64: int
         x = inputs(act, f, samples, n64, seed)
         params = format_params(act, f)
         ref = exact(act, x, params, f)
-        kind = "all 65536" if f.p < 12 else f"{x.size} sampled"
+        n_finite = int(np.count_nonzero(np.isfinite(x)))
+        # the stats count finite inputs; the non-finite ones are checked apart ("special")
+        kind = "all 65536" if f.p < 12 else f"{n_finite} sampled (+ inf, -inf, NaN)"
     sw = Sweep(act, f, x, params, ref, ErrorStats(), np.empty(0), kind)
     sw.stats, sw.err, sw.special = measure(fastact_impl(act, f), sw)
     return sw

@@ -71,6 +71,7 @@ def table(names: list[str] | None = None) -> list[dict[str, Any]]:
                 "function": name,
                 "params": [float(p) for p in ps],
                 "printed": [float(v) for v in pr],
+                "printed_text": [f"{v:g}" for v in printed],  # as the document printed them
                 "correctly_rounded": [float(v) for v in cr],
                 "fastact": [float(v) for v in ours],
                 "float16_formula": [float(v) for v in step],

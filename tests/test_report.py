@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -15,8 +16,8 @@ import pytest
 from analysis import bfloat16, exhaustive
 from analysis.exact import exact
 from analysis.formats import round_to
+from analysis.inputs import hard_inputs
 from analysis.metrics import ErrorStats, ulp_error
-from analysis.oracle import hard_inputs
 from analysis.references import correctly_rounded
 from fastact.cli import main
 from fastact.registry import get, get_grad
@@ -261,6 +262,97 @@ def test_source_doc_hard_sigmoid_loses_millions_of_ulp():
     x = np.array([np.nextafter(np.float32(-2.5), np.float32(0))], np.float32)
     f = FORMATS["float32"]
     sw = Sweep(act, f, x, (), exact(act, x, (), f), ErrorStats(), np.empty(0))
-    doc = next(p for p in numpy_peers(act) if p.library == "NumPy (source doc)")
+    doc = next(p for p in numpy_peers(act) if p.library == "NumPy (document formula)")
     stats, _, _ = measure(doc.impl(f), sw)
     assert stats.summary()["max_ulp"] > 1e6  # 0.2 x + 0.5 cancels next to -2.5
+
+
+# ---------------------------------------------------------------- the report as a decision tool (issue 17)
+
+
+def test_report_opens_with_the_decision_table(small_report):
+    md = (small_report / "report.md").read_text()
+    assert md.index("## Which one to use") < md.index("## How the numbers were measured") < md.index("## Headline")
+    sig = md[md.index("### sigmoid") :]
+    assert "| `sigmoid` | exact |" in sig and "| `fast.sigmoid` | fast kernel |" in sig
+    assert "**Conclusion.**" in sig
+    res = json.loads((small_report / "results.json").read_text())
+    use = next(u for u in res["decision"] if u["use"] == "sigmoid")
+    assert [r["choice"] for r in use["rows"]][:2] == ["sigmoid", "fast.sigmoid"]
+    assert all(r["melem_s"] > 0 for r in use["rows"] if r["kind"] != "peer")
+    html = (small_report / "report.html").read_text()
+    assert "<h2>Which one to use</h2>" in html and "<table>" in html
+    assert "``" not in md and "``" not in html  # no raw RST from docstrings
+    assert res["versions"]["fastact"] and res["machine"]["cpu_model"]
+    assert isinstance(res["machine"]["cpu_flags"], list)
+    n = res["accuracy"]["sigmoid"]["float32"]["stats"]["n"]
+    assert res["accuracy"]["sigmoid"]["float32"]["kind"].startswith(f"{n} sampled")
+    assert "AI mini-class: Activation Function" in md
+
+
+def test_report_says_which_peers_were_left_out(tmp_path, monkeypatch, capfd):
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if not installed: import torch raises ImportError
+    monkeypatch.setitem(sys.modules, "jax", None)
+    argv = ["report", "--functions", "relu", "--dtypes", "float16", "--out", str(tmp_path / "r")]
+    assert main(argv) == 0
+    err_text = capfd.readouterr().err
+    assert "PyTorch not installed" in err_text and "JAX not installed" in err_text
+    assert 'pip install -e ".[peers]"' in err_text
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "Left out: PyTorch and JAX" in md and '.[peers]"' in md
+    assert "PyTorch" not in md.split("Left out", 1)[1].split("## Headline", 1)[1]
+    res = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert [s["library"] for s in res["skipped_peers"]] == ["PyTorch", "JAX"]
+
+
+def _png_size(path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_report_figures_are_shown_unscaled(small_report):
+    """The HTML column is 1200 px (minus padding): a wider PNG would be scaled down and its 9-pt text shrink."""
+    for png in small_report.glob("*.png"):
+        assert _png_size(png)[0] <= 1168, png.name
+
+
+CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium) to render report.html"
+)
+def test_report_html_renders_in_chromium(small_report, tmp_path):
+    shot = tmp_path / "report.png"
+    argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+    argv += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    argv += [f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000"]
+    subprocess.run([*argv, (small_report / "report.html").as_uri()], capture_output=True, timeout=120, check=False)
+    assert _png_size(shot) == (1280, 2000)
+    from matplotlib.image import imread
+
+    img = imread(shot)
+    assert img[..., :3].std() > 0.05  # text and tables drawn, not a blank page
+
+
+def test_progress_bar_on_a_terminal_lines_elsewhere():
+    from analysis.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, log = Terminal(), io.StringIO()
+    for stream in (tty, log):
+        bar = Progress("sweeps", 3, stream)
+        for name in ("relu", "gelu", "tanh"):
+            bar.step(name)
+        bar.close()
+    assert "\r" in tty.getvalue() and "[########" in tty.getvalue() and "s left" in tty.getvalue()
+    assert tty.getvalue().endswith("\n") and "3 done in" in tty.getvalue()
+    assert log.getvalue().splitlines() == [
+        "report: sweeps 1/3 relu",
+        "report: sweeps 2/3 gelu",
+        "report: sweeps 3/3 tanh",
+    ]
