@@ -39,7 +39,8 @@ import numba
 import numpy as np
 
 from . import _loops, convert
-from ._numba import clone, compile_loop, register_loop
+from ._numba import clone, compile_loop, jit, register_loop
+from .activations import derivatives_smooth, smooth
 from .registry import Activation, Fast, Kernel
 
 _TIN = numba.int16  # bfloat16 storage in the loops: its bit pattern (see convert.py)
@@ -57,6 +58,95 @@ def dtype() -> np.dtype | None:
     return np.dtype(ml_dtypes.bfloat16)
 
 
+# Where the float32 loop computes in float32 arithmetic, the float64 "wide" kernel it had
+# before (the float64 loop's double-double one is 2-3x slower and not needed here).
+_WIDE = {
+    "sigmoid": smooth.WIDE.sigmoid,
+    "log_sigmoid": smooth.WIDE.log_sigmoid,
+    "softplus": smooth.WIDE.softplus,
+    "silu": smooth.WIDE.silu,
+    "gelu_sigmoid": smooth.WIDE.gelu_sigmoid,
+    "grad.softplus": smooth.WIDE.sigmoid,
+    "grad.log_sigmoid": derivatives_smooth.negated(smooth.WIDE.sigmoid),
+}
+
+# Results that are an input, a constant or a select of them: exact in float32 arithmetic
+# (the constants 1/5 and 1/6 rounded to float32 first are, for bfloat16, the same as
+# rounded once: checked on every input by the exhaustive test), and 2-3x faster than the
+# float64 path at this memory-bound speed.  leaky_relu and prelu multiply, and their
+# products can round in float32's subnormal range: they stay in float64.
+_F32_EXACT = {
+    "relu",
+    "relu6",
+    "hard_tanh",
+    *(f"grad.{n}" for n in ("relu", "relu6", "hard_tanh", "hard_sigmoid", "hard_sigmoid6")),
+    *(f"grad.{n}" for n in ("leaky_relu", "leaky_relu_negative_slope", "prelu", "prelu_weight")),
+}
+
+# f(x) = c x + d x^2 + ... near 0, with c x a bfloat16 rounding midpoint for some subnormal
+# x (c = 1/2, or elu's alpha): a float64 kernel returns c x there, or a value an ulp or two
+# off it (d x is below 2^-120 of c x), so the final rounding breaks a tie that f does not
+# have, to even, or on the kernel's side of it.  gelu at the smallest subnormal: x/2 + x^2
+# /sqrt(2 pi) rounds up to x, not to 0.  For such x the loop returns c x moved 2^-52 (an
+# exact product: c x has at most 16 significant bits) to f's side, the sign of d x^2: +
+# for gelu, silu, gelu_tanh, gelu_sigmoid (d = 1/sqrt(2 pi), 1/4, ...), sign(beta) for
+# swish (d = beta/4, while beta x is tiny too), sign(alpha) for elu (d = alpha/2, x < 0).
+_TINY = 2.0**-124  # |x| below: c x may be a subnormal midpoint (|c| <= 2); f - c x < 2^-120 c x
+_NUDGE = 2.0**-52
+
+
+@jit(inline="always")
+def _toward(y0, up):
+    """y0 moved 2^-52 relative, up (towards +inf) or down: past a tie, no further."""
+    return y0 * (1.0 + (_NUDGE if (y0 > 0.0) == up else -_NUDGE))
+
+
+def _half_tie(fn: Any) -> Any:
+    """``fn`` (f(x) = x/2 + d x^2 + ..., d > 0) with x/2 moved up where |x| < 2^-124."""
+
+    @jit(inline="always")
+    def half_tie(x):
+        return _toward(0.5 * x, True) if abs(x) < _TINY else fn(x)
+
+    return half_tie
+
+
+@jit(inline="always")
+def _swish_tie_at(x, beta):
+    return (abs(x) < _TINY) & (abs(beta * x) < _TINY) & (beta != 0.0)
+
+
+def _swish_tie(fn: Any) -> Any:
+    """swish's kernel with x/2 moved to beta's side where x and beta x are tiny (beta != 0)."""
+
+    @jit(inline="always")
+    def swish_tie(x, beta):
+        return _toward(0.5 * x, beta > 0.0) if _swish_tie_at(x, beta) else fn(x, beta)
+
+    return swish_tie
+
+
+def _elu_tie(fn: Any) -> Any:
+    """elu's kernel with alpha x moved to alpha's side where x < 0 is tiny (alpha != 0)."""
+
+    @jit(inline="always")
+    def elu_tie(x, alpha):
+        tie = (x < 0.0) & (x > -_TINY) & (alpha != 0.0)
+        return _toward(alpha * x, alpha > 0.0) if tie else fn(x, alpha)
+
+    return elu_tie
+
+
+_TIES = {
+    "gelu": _half_tie,
+    "silu": _half_tie,
+    "gelu_tanh": _half_tie,
+    "gelu_sigmoid": _half_tie,
+    "swish": _swish_tie,
+    "elu": _elu_tie,
+}
+
+
 def kernel(act: Activation) -> tuple[Any, str, str]:
     """``(kernel function, argument kind, result kind)`` of ``act``'s bfloat16 loop.
 
@@ -67,13 +157,24 @@ def kernel(act: Activation) -> tuple[Any, str, str]:
         if not (k.arg == k.ret == "native"):
             raise ValueError(f"{act.path}: a fast kernel in float32 arithmetic was expected, got {k}")
         return k.fn, "f32", "f32"
+    if act.path in _F32_EXACT:
+        return act.kernels["float32"].fn, "f32", "f32"
+    fn, ret = _exact(act)
+    if act.path in _TIES:
+        fn = _TIES[act.path](fn)
+    return fn, "f64", ret
+
+
+def _exact(act: Activation) -> tuple[Any, str]:
+    if act.path in _WIDE:
+        return _WIDE[act.path], "f64"
     k: Kernel
     for d in ("float32", "float16"):
         k = act.kernels[d]
         if k.arg == "f64" and k.ret in _OUT:
-            return k.fn, "f64", k.ret
+            return k.fn, k.ret
     k = act.kernels["float64"]  # "native" float64 kernels compute in float64 too
-    return k.fn, "f64", "dd" if k.ret == "dd" else "f64"
+    return k.fn, "dd" if k.ret == "dd" else "f64"
 
 
 def _loop(act: Activation, cache: bool, masked: bool) -> Any:
