@@ -53,8 +53,10 @@ def dtype() -> np.dtype | None:
     """ml_dtypes' bfloat16 dtype, or None when ml_dtypes is not installed (looked up once)."""
     if "ml_dtypes" not in sys.modules and importlib.util.find_spec("ml_dtypes") is None:
         return None
-    import ml_dtypes
-
+    try:
+        import ml_dtypes
+    except ImportError:  # installed but broken, or hidden (sys.modules["ml_dtypes"] = None)
+        return None
     return np.dtype(ml_dtypes.bfloat16)
 
 
