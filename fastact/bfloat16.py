@@ -19,7 +19,9 @@ the float32 loop.  Values are rounded once:
   nearest-even bfloat16 (``convert.f64_bf16``), which equals one rounding of the
   unrounded value, subnormal results included.  Not float32-then-bfloat16: that double
   rounding misses the correctly rounded value wherever the float32 result lands on a
-  bfloat16 midpoint (gelu at the smallest subnormals).
+  bfloat16 midpoint.  Where f(x) is a hair off a midpoint that the float64 kernel
+  returns exactly (gelu's x/2 at subnormal x, swish_beta's x^2/4 at small x), the
+  loop moves it to f's side first (``_TIES``).
 * the fast tier: the float32 kernel in float32 arithmetic, its float32 result rounded
   once more; a float32 ULP is 2^-16 of a bfloat16 ULP, so a 4 ULP float32 kernel is
   within 0.5 + 2^-14 bfloat16 ULP.
@@ -139,6 +141,19 @@ def _elu_tie(fn: Any) -> Any:
     return elu_tie
 
 
+def _swish_beta_tie(fn: Any) -> Any:
+    """d swish / d beta = x^2 s(1 - s) = x^2/4 (1 - (beta x)^2/4 + ...): x^2/4 (exact, 16 bits, a
+    bfloat16 midpoint for some x) moved down where |beta x| < 2^-20 (beta != 0); the float64
+    kernel returns x^2/4 itself below |beta x| ~ 2^-25, a tie broken to even."""
+
+    @jit(inline="always")
+    def swish_beta_tie(x, beta):
+        tie = (abs(beta * x) < 2.0**-20) & (beta != 0.0) & (x != 0.0)
+        return _toward(0.25 * (x * x), False) if tie else fn(x, beta)
+
+    return swish_beta_tie
+
+
 _TIES = {
     "gelu": _half_tie,
     "silu": _half_tie,
@@ -146,6 +161,7 @@ _TIES = {
     "gelu_sigmoid": _half_tie,
     "swish": _swish_tie,
     "elu": _elu_tie,
+    "grad.swish_beta": _swish_beta_tie,
 }
 
 
