@@ -79,6 +79,7 @@ import sys
 from typing import Any
 
 DTYPES = ("float16", "float32", "float64")
+EXTRA_DTYPES = ("bfloat16",)  # ml_dtypes' bfloat16 (fastact's bfloat16 extra): only when asked for
 MODES = ("out", "alloc", "inplace")
 PEERS = ("numpy", "scipy", "numexpr", "torch", "jax")
 DEFAULT_SIZES = (10**3, 10**4, 10**5, 10**6, 16 * 10**6)
@@ -104,6 +105,17 @@ def _choices(allowed: tuple[str, ...], what: str):
         return items
 
     return parse
+
+
+def _dtypes(text: str) -> list[str]:
+    items = _choices(DTYPES + EXTRA_DTYPES, "dtype")(text)
+    if "bfloat16" in items:
+        from fastact import bfloat16
+
+        # importing ml_dtypes names its dtypes for NumPy: np.dtype("bfloat16") from here on
+        if bfloat16.dtype() is None:
+            raise argparse.ArgumentTypeError("dtype 'bfloat16' needs ml_dtypes: pip install 'fastact[bfloat16]'")
+    return items
 
 
 def _functions(text: str) -> list[str]:
@@ -229,7 +241,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="F,...",
         help="registry functions, grad.<name> derivatives or grad.all (default: all functions)",
     )
-    add("--dtypes", type=_choices(DTYPES, "dtype"), action="extend", metavar="D,...", help="default: all three")
+    add(
+        "--dtypes",
+        type=_dtypes,
+        action="extend",
+        metavar="D,...",
+        help="float16, float32, float64 (default: all three) or bfloat16 (needs ml_dtypes)",
+    )
     add("--sizes", type=_sizes, action="extend", metavar="N,...", help="1-D sizes (default: 1e3,1e4,1e5,1e6,1.6e7)")
     add(
         "--shapes",

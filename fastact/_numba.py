@@ -316,6 +316,45 @@ def f32_to_half(typingctx, x):
 
 
 @intrinsic
+def bf16_to_f32(typingctx, bits):
+    """bfloat16 bit pattern (int16) -> float32, exact: the pattern is a float32's top half."""
+    if bits != types.int16:
+        return None
+
+    def codegen(context, builder, sig, args):
+        i32 = ir.IntType(32)
+        return builder.bitcast(builder.shl(builder.zext(args[0], i32), ir.Constant(i32, 16)), ir.FloatType())
+
+    return types.float32(types.int16), codegen
+
+
+@intrinsic
+def f32_to_bf16(typingctx, x):
+    """float32 -> bfloat16 bit pattern (int16), rounded to nearest even: one rounding.
+
+    On the 32-bit pattern b: (b + 0x7fff + bit 16 of b) >> 16 rounds the low 16 bits away
+    to nearest, ties to even; a carry out of the significand moves to the next binade and
+    out of the largest one gives the infinity pattern (IEEE's overflow), and float32's
+    subnormals round onto bfloat16's (the same exponent range).  A NaN keeps its top half,
+    made quiet (the add could carry its payload into an infinity).  In i32 lanes: numba's
+    integer arithmetic would widen to int64 and halve the vector width.
+    """
+    if x != types.float32:
+        return None
+
+    def codegen(context, builder, sig, args):
+        i32 = ir.IntType(32)
+        b = builder.bitcast(args[0], i32)
+        lsb = builder.and_(builder.lshr(b, ir.Constant(i32, 16)), ir.Constant(i32, 1))
+        r = builder.lshr(builder.add(builder.add(b, ir.Constant(i32, 0x7FFF)), lsb), ir.Constant(i32, 16))
+        q = builder.or_(builder.lshr(b, ir.Constant(i32, 16)), ir.Constant(i32, 0x40))
+        nan = builder.fcmp_unordered("uno", args[0], args[0])
+        return builder.trunc(builder.select(nan, q, r), ir.IntType(16))
+
+    return types.int16(types.float32), codegen
+
+
+@intrinsic
 def fma(typingctx, a, b, c):
     """Fused multiply-add ``a*b + c`` with one rounding (``llvm.fma``)."""
     if not (a == b == c and isinstance(a, types.Float)):
@@ -654,6 +693,25 @@ def make_ufunc(
     return uf
 
 
+# PyUFunc_RegisterLoopForType(ufunc, usertype, function, arg_types, data)
+_REGISTER_INDEX = 2
+_REGISTER = ctypes.PYFUNCTYPE(
+    ctypes.c_int, ctypes.py_object, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
+)
+
+
+def register_loop(uf: Any, usertype: int, nums: list[int], cfunc: Any) -> None:
+    """Add a compiled loop for the user dtype number ``usertype`` (e.g. ml_dtypes' bfloat16)
+    to the ufunc ``uf``, operands of dtype numbers ``nums``: NumPy's own
+    ``PyUFunc_RegisterLoopForType``, as a C extension defining a dtype would call it.  The
+    loop and its type list are kept alive for the process."""
+    types_ = (ctypes.c_int * len(nums))(*nums)
+    rc = _REGISTER(_ufunc_api()[_REGISTER_INDEX])(uf, usertype, cfunc.address, ctypes.addressof(types_), None)
+    if rc != 0:
+        raise RuntimeError(f"NumPy refused a loop for dtype number {usertype} on {uf.__name__}")
+    _KEEPALIVE.append((types_, cfunc))
+
+
 def check_internals() -> None:
     """Raise ``ImportError`` naming what changed if an API fastact relies on moved."""
     problems = []
@@ -684,6 +742,8 @@ def check_internals() -> None:
         api = _ufunc_api()
         if not api[_FROM_FUNC_INDEX]:
             problems.append("NumPy's PyUFunc_API has no PyUFunc_FromFuncAndDataAndSignature")
+        if not api[_REGISTER_INDEX]:
+            problems.append("NumPy's PyUFunc_API has no PyUFunc_RegisterLoopForType")
     except (ImportError, AttributeError, ValueError) as exc:
         problems.append(f"NumPy's ufunc C-API capsule is not reachable ({exc})")
     if problems:

@@ -18,7 +18,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from . import _loops, convert
+from . import _loops, bfloat16, convert
 from ._numba import cache_enabled, clone, compile_loop, compiler_lock, make_ufunc, reset_compiler_lock
 from .registry import DTYPES, Activation
 
@@ -135,6 +135,7 @@ def build(act: Activation, cache: bool | None = None) -> Any:
         # goes to process pools and back as itself
         uf = make_ufunc(act.path + (".ufunc" if act.is_rowwise else ""), _doc(act), loops, act.nin, 1, act.signature)
         uf.__module__ = "fastact"
+        bfloat16.register(uf, act, cache)  # ml_dtypes' bfloat16, when installed
     if act.is_rowwise:
         from .rows import RowFunction
 
@@ -155,4 +156,5 @@ def build_masked(act: Activation, cache: bool | None = None) -> np.ufunc:
         sig = ",".join(["(n)"] * (act.nin + 1)) + "->(n)"
         uf = make_ufunc(f"{act.path}.masked", _doc(act), loops, act.nin + 1, 1, sig)
         uf.__module__ = "fastact"
+        bfloat16.register(uf, act, cache, masked=True)
         return uf

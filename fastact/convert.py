@@ -12,8 +12,8 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from ._numba import f32_to_half, half_to_f32, jit
-from .kernels.dd import dd_to_f32, dd_to_half, f64_to_half
+from ._numba import bf16_to_f32, f32_to_bf16, f32_to_half, half_to_f32, jit
+from .kernels.dd import dd_to_f32, dd_to_half, f64_to_half, round_odd_f32, round_odd_f64
 
 
 @jit
@@ -91,16 +91,47 @@ OUT = {
 }
 
 
+# bfloat16 (ml_dtypes) is stored as int16 bit patterns, so that the generic row kernels
+# below tell it from float16 (uint16) by the storage type alone.  Its loops round once:
+# to odd at float32's 24 bits, then to nearest at bfloat16's 8 (24 >= 2*8 + 2; also on
+# the subnormal grids, 2^-149 against 2^-133), as float16's do at 11.
+@jit
+def bf16_as_f64(b):
+    return np.float64(bf16_to_f32(b))
+
+
+@jit
+def bf16_as_f32(b):
+    return bf16_to_f32(b)
+
+
+@jit
+def f64_bf16(x):
+    return f32_to_bf16(round_odd_f32(x))
+
+
+@jit
+def dd_bf16(t):
+    return f32_to_bf16(round_odd_f32(round_odd_f64(t[0], t[1])))
+
+
+@jit
+def f32_bf16(x):
+    return f32_to_bf16(x)
+
+
 # Generic forms for row kernels, which serve several dtypes with one body:
 # resolved at compile time from the storage type, so nothing is passed at run time.
 def widen(v):
-    """Storage value -> compute value (float16 bits -> float32; others unchanged)."""
+    """Storage value -> compute value (float16 and bfloat16 bits -> float32; others unchanged)."""
 
 
 @overload(widen)
 def _widen(v):
     if v == types.uint16:
         return lambda v: half_to_f32(v)
+    if v == types.int16:
+        return lambda v: bf16_to_f32(v)
     return lambda v: v
 
 
@@ -113,6 +144,8 @@ def _narrow(d, ty):
     t = ty.instance_type
     if t == types.uint16:
         return lambda d, ty: f64_to_half(d)
+    if t == types.int16:
+        return lambda d, ty: f32_to_bf16(round_odd_f32(d))
     if t == types.float32:
         return lambda d, ty: np.float32(d)
     return lambda d, ty: np.float64(d)
