@@ -24,7 +24,6 @@ from .peers import missing_peers, peers_for
 from .progress import Progress
 from .sweeps import inputs, measure, sweep
 
-DTYPES = ("float16", "bfloat16", "float32", "float64")
 GELU_TAIL_X = (-5.0, -5.5, -6.0, -7.0, -10.0)
 
 

@@ -78,10 +78,13 @@ import os
 import sys
 from typing import Any
 
-DTYPES = ("float16", "float32", "float64")
-EXTRA_DTYPES = ("bfloat16",)  # ml_dtypes' bfloat16 (fastact's bfloat16 extra): only when asked for
-MODES = ("out", "alloc", "inplace")
-PEERS = ("numpy", "scipy", "numexpr", "torch", "jax")
+# fastact.registry is no extra cost here: fastact.cli, which builds this parser, has imported it;
+# bfloat16 (EXTRA_DTYPES) is timed only when asked for
+from fastact.registry import DTYPES, EXTRA_DTYPES
+
+from .peer_table import LIBS as PEERS
+from .peer_table import MODES
+
 DEFAULT_SIZES = (10**3, 10**4, 10**5, 10**6, 16 * 10**6)
 DEFAULT_SHAPES = ((1024, 1024), (16384, 64), (64, 16384))
 QUICK_SIZES = (10**6, 16 * 10**6)

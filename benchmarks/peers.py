@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-LIBS = ("numpy", "scipy", "numexpr", "torch", "jax")
+from .peer_table import LIBS as LIBS  # re-exported: callers know it as benchmarks.peers.LIBS
 
 # call(x, params, y) -> zero-argument callable; y is the output buffer, or None to allocate
 Maker = Callable[[np.ndarray, tuple, "np.ndarray | None"], Callable[[], object]]

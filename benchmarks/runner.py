@@ -39,7 +39,6 @@ from .harness import Settings, Timing, gb_per_s, inputs, sample, sample_each
 from .peers import Libraries, Peer
 from .tables import fmt_size
 
-MODES = ("out", "alloc", "inplace")
 # call forms of the row functions: option token -> (label, fastact keyword arguments given the mask)
 FORMS: dict[str, tuple[str, Callable[[np.ndarray], dict[str, Any]]]] = {
     "axis-none": ("axis=None", lambda mask: {"axis": None}),

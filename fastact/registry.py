@@ -38,7 +38,10 @@ from .constants import (
     SELU_SCALE_DEC,
 )
 
-DTYPES = ("float16", "float32", "float64")
+DTYPES = ("float16", "float32", "float64")  # the ufuncs' loops
+EXTRA_DTYPES = ("bfloat16",)  # ml_dtypes' bfloat16 (the bfloat16 extra): loops only when it is installed
+# every format the report measures, narrowest first (bfloat16 is 16 bits: after float16, before float32)
+FORMATS = (DTYPES[0], *EXTRA_DTYPES, *DTYPES[1:])
 _CHARS = {"float16": "e", "float32": "f", "float64": "d"}
 
 
