@@ -1,5 +1,8 @@
 """What users would otherwise call, measured on the same inputs with the same metric.
 
+The calls are ``benchmarks.peer_table``'s entries marked ``report`` (the bench times the
+same table); this module adds the adapters that run them on every format:
+
 - ``NumPy (document formula)``: the source document's own formulas (``SPEC.md``), in the
   input's dtype, so float16 rounds after every operation as the document did.  Its
   softplus is written ``log(1/(1+e^x))`` there (a sign error); the correct
@@ -7,7 +10,7 @@
 - ``SciPy``: ``expit``/``log_expit``, the erf-based GELU ``x/2 (1 + erf(x/sqrt 2))``,
   ``softmax``/``log_softmax``; ``NumPy``: ``np.tanh``.
 - ``PyTorch`` (``torch.set_num_threads(1)``) and ``JAX`` (x64 enabled, CPU): the calls
-  the benchmark times (``benchmarks/peers.py``; PyTorch's allocating form), on tensors
+  the benchmark times (PyTorch's allocating form), on tensors
   of the format itself (bfloat16 included).  Composites such as swish's
   ``x * sigmoid(b x)`` are what a user of those libraries writes, so they are measured too.
 
@@ -18,20 +21,17 @@ Each peer is ``prepare(x) -> native``, ``call(native, params) -> native``,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from benchmarks.peer_table import Entry
 from fastact.registry import Activation
 
 from . import bfloat16
 from .formats import Format
-
-_SELU_L = 1.0507009873554805
-_SELU_A = 1.6732632423543772
 
 
 @dataclass
@@ -78,101 +78,86 @@ def back(kind: str, y: Any, fmt: Format) -> np.ndarray:
     return y.astype(np.float64)
 
 
-def _numpy_doc() -> dict[str, str]:
-    return {
-        "relu": "np.maximum(x, 0)",
-        "leaky_relu": "np.where(x > 0, x, a * x)",
-        "elu": "np.where(x > 0, x, a * (np.exp(x) - 1))",
-        "selu": "scale * np.where(x > 0, x, alpha * (np.exp(x) - 1))",
-        "gelu_tanh": "0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))",
-        "tanh": "(np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))",
-        "sigmoid": "1 / (1 + np.exp(-x))",
-        "hard_sigmoid": "np.clip(0.2 * x + 0.5, 0, 1)",
-        "softplus": "np.log(1 + np.exp(x))",
-        "softsign": "x / (np.abs(x) + 1)",
-        "silu": "x * (1 / (1 + np.exp(-x)))",
-        "softmax": "np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)",
-    }
+def _table(act: Activation, lib: str) -> list[Entry]:
+    """The table's entries of ``act`` for ``lib`` that the report measures."""
+    from benchmarks.peer_table import entries
+
+    return entries(act.name, lib, use="report")
 
 
-def _eval_numpy(expr: str) -> Callable[[Any, tuple], Any]:
-    code = compile(expr, expr, "eval")
+def _quiet(entry: Entry, mod: Any) -> Callable[[Any, tuple], Any]:
+    """``entry.call`` on NumPy arrays; overflow and 0/0 are part of what is measured, not warnings."""
 
     def call(x: np.ndarray, params: tuple) -> np.ndarray:
-        dt = x.dtype.type
-        env = {"np": np, "x": x, "a": params[0] if params else None}
-        env.update(scale=dt(_SELU_L), alpha=dt(_SELU_A))
         with np.errstate(all="ignore"):
-            return eval(code, env)
+            return entry.call(mod, x, params)
 
     return call
 
 
 def numpy_peers(act: Activation) -> list[Peer]:
-    out = []
-    doc = _numpy_doc()
-    if act.name in doc:
-        out.append(Peer("NumPy (document formula)", doc[act.name], _eval_numpy(doc[act.name]), "numpy"))
-    if act.name == "tanh":
-        out.append(Peer("NumPy", "np.tanh(x)", lambda x, p: np.tanh(x), "numpy"))
+    """NumPy's entries (the document's formulas first) and SciPy's, in the input's dtype."""
+    from benchmarks.peer_table import DOC
+
+    # the document's formula before NumPy's own function (np.tanh)
+    out = [
+        Peer("NumPy (document formula)" if e.tag == DOC else "NumPy", e.label, _quiet(e, np), "numpy")
+        for e in sorted(_table(act, "numpy"), key=lambda e: e.tag != DOC)
+    ]
     try:
         import scipy.special as sp
     except ImportError:
         return out
-    scipy_calls: dict[str, tuple[str, Callable[[Any, tuple], Any]]] = {
-        "sigmoid": ("scipy.special.expit(x)", lambda x, p: sp.expit(x)),
-        "log_sigmoid": ("scipy.special.log_expit(x)", lambda x, p: sp.log_expit(x)),
-        "gelu": ("x/2 * (1 + scipy.special.erf(x/sqrt(2)))", lambda x, p: x / 2 * (1 + sp.erf(x / math.sqrt(2)))),
-        "softmax": ("scipy.special.softmax(x, axis=-1)", lambda x, p: sp.softmax(x, axis=-1)),
-        "log_softmax": ("scipy.special.log_softmax(x, axis=-1)", lambda x, p: sp.log_softmax(x, axis=-1)),
-    }
-    if act.name in scipy_calls:
-        label, fn = scipy_calls[act.name]
-        out.append(Peer("SciPy", label, fn, "numpy"))
-    return out
+    return out + [Peer("SciPy", e.label, _quiet(e, sp), "numpy") for e in _table(act, "scipy")]
+
+
+def document_formula(name: str) -> Callable[[Any, tuple], Any]:
+    """The source document's formula for ``name`` as ``call(x, params)`` in ``x``'s dtype
+    (the worked example's float16 steps)."""
+    from benchmarks.peer_table import DOC, TABLE
+
+    (entry,) = (e for e in TABLE[name] if e.tag == DOC and e.report)
+    return _quiet(entry, np)
 
 
 def torch_peers(act: Activation) -> list[Peer]:
-    """PyTorch's allocating call from the benchmark's table (``benchmarks.peers.torch_table``), one thread."""
+    """PyTorch's allocating calls from the peer table, one thread."""
     try:
         import torch
     except ImportError:
         return []
-    from benchmarks.peers import torch_params, torch_table
+    from benchmarks.peer_table import torch_params
 
     torch.set_num_threads(1)
-    entry = torch_table(torch).get(act.name)
-    if entry is None:
-        return []
-    label, fn = entry[1]
+    out = []
+    for e in _table(act, "torch"):
 
-    def call(t: Any, p: tuple) -> Any:
-        return fn(t, torch_params(torch, t, p))
+        def call(t: Any, p: tuple, e: Entry = e) -> Any:
+            return e.call(torch, t, torch_params(torch, t, p))
 
-    return [Peer(f"PyTorch {torch.__version__.split('+')[0]}", label, call, "torch")]
+        out.append(Peer(f"PyTorch {torch.__version__.split('+')[0]}", e.label, call, "torch"))
+    return out
 
 
 def jax_peers(act: Activation) -> list[Peer]:
-    """JAX's call from the benchmark's table (``benchmarks.peers.JAX_CALLS``), jitted with the
-    parameters as arrays of the input's dtype."""
+    """JAX's calls from the peer table, jitted with the parameters as arrays of the input's dtype."""
     try:
         import jax
         import jax.numpy as jnp
     except ImportError:
         return []
-    from benchmarks.peers import JAX_CALLS
 
     jax.config.update("jax_enable_x64", True)  # float64 peers are float64 (JAX computes float32 otherwise)
-    if act.name not in JAX_CALLS:
-        return []
-    label, fn = JAX_CALLS[act.name]
-    # one compiled program per dtype and shape: much faster to build than op-by-op dispatch
-    jitted = jax.jit(lambda t, p: fn(jax, p)(t))
+    out = []
+    for e in _table(act, "jax"):
+        # one compiled program per dtype and shape: much faster to build than op-by-op dispatch
+        jitted = jax.jit(lambda t, p, e=e: e.call(jax, t, p))
 
-    def call(t: Any, p: tuple) -> Any:
-        return jitted(t, tuple(jnp.asarray(v, dtype=t.dtype) for v in p)).block_until_ready()
+        def call(t: Any, p: tuple, jitted: Any = jitted) -> Any:
+            return jitted(t, tuple(jnp.asarray(v, dtype=t.dtype) for v in p)).block_until_ready()
 
-    return [Peer(f"JAX {jax.__version__}", label, call, "jax")]
+        out.append(Peer(f"JAX {jax.__version__}", e.label, call, "jax"))
+    return out
 
 
 def fast_peers(act: Activation) -> list[Peer]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from fastact.registry import get
 
-from .peers import _eval_numpy, _numpy_doc
+from .peers import document_formula
 from .references import correctly_rounded, mp_rows, round_exact
 
 X = np.array([-2, -1, 0, 2, 3, 5], dtype=np.float16)
@@ -39,7 +39,6 @@ def table(names: list[str] | None = None) -> list[dict[str, Any]]:
     import fastact
 
     rows = []
-    doc = _numpy_doc()
     for name, printed in PRINTED.items():
         if names is not None and name not in names:
             continue
@@ -50,7 +49,7 @@ def table(names: list[str] | None = None) -> list[dict[str, Any]]:
         else:
             cr = correctly_rounded(act, X, *ps)
         ours = getattr(fastact, name)(X, *ps)
-        step = np.asarray(_eval_numpy(doc[name])(X, ps), dtype=np.float16)
+        step = np.asarray(document_formula(name)(X, ps), dtype=np.float16)
         pr = np.array(printed, dtype=np.float16)
         off = [int(i) for i in np.flatnonzero(pr != cr)]
         if not off:
