@@ -12,15 +12,14 @@ import argparse
 import os
 import sys
 
-# fastact.registry is no extra cost here: fastact.cli, which builds this parser, has imported it
-from fastact.registry import FORMATS as DTYPES
-
 from .atomic import OutputError, check_target
 
 COMMAND = "fastact report"  # names the output in its manifest: only its own earlier output is replaced
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from fastact.registry import FORMATS as DTYPES  # loaded already: fastact.cli builds this parser
+
     p.add_argument(
         "--out",
         default="report",
@@ -77,6 +76,7 @@ def _split(value: str) -> list[str]:
 def check(args: argparse.Namespace) -> dict:
     """Validated settings; ``ValueError`` with a one-line message for bad arguments."""
     from fastact.registry import FAST, NAMES  # fastact itself is light: no SciPy, mpmath or matplotlib
+    from fastact.registry import FORMATS as DTYPES
 
     fast = [f.path for f in FAST]  # the fast tier's own kernels, measured as functions of their own
     functions = [n for f in _split(args.functions) for n in (fast if f == "fast.all" else [f])] or list(NAMES)

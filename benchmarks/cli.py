@@ -78,12 +78,8 @@ import os
 import sys
 from typing import Any
 
-# fastact.registry is no extra cost here: fastact.cli, which builds this parser, has imported it;
-# bfloat16 (EXTRA_DTYPES) is timed only when asked for
-from fastact.registry import DTYPES, EXTRA_DTYPES
-
-from .peer_table import LIBS as PEERS
-from .peer_table import MODES
+from .choices import LIBS as PEERS
+from .choices import MODES
 
 DEFAULT_SIZES = (10**3, 10**4, 10**5, 10**6, 16 * 10**6)
 DEFAULT_SHAPES = ((1024, 1024), (16384, 64), (64, 16384))
@@ -111,7 +107,9 @@ def _choices(allowed: tuple[str, ...], what: str):
 
 
 def _dtypes(text: str) -> list[str]:
-    items = _choices(DTYPES + EXTRA_DTYPES, "dtype")(text)
+    from fastact.registry import DTYPES, EXTRA_DTYPES  # fastact imports numba: only when parsing
+
+    items = _choices(DTYPES + EXTRA_DTYPES, "dtype")(text)  # bfloat16 (EXTRA_DTYPES): only when asked for
     if "bfloat16" in items:
         from fastact import bfloat16
 
@@ -338,7 +336,7 @@ def _command(plan: Any, onetime: str) -> str:
 
 def plan_from_args(args: argparse.Namespace) -> tuple[Any, str]:
     """(the ``runner.Plan``, the one-time level) from parsed options, ``--quick`` defaults filled in."""
-    from fastact.registry import NAMES
+    from fastact.registry import DTYPES, NAMES
 
     from .harness import Settings
     from .runner import Plan

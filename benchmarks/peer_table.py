@@ -27,9 +27,8 @@ import numpy as np
 
 from fastact.constants import GELU_SIGMOID_K, GELU_TANH_A, GELU_TANH_C, SELU_ALPHA, SELU_SCALE
 
-LIBS = ("numpy", "scipy", "numexpr", "torch", "jax")  # the peer libraries the bench can time, in its column order
-# how the bench calls fastact and the peers: into a separate buffer (out=y), allocating, into the input (out=x)
-MODES = ("out", "alloc", "inplace")
+from .choices import LIBS as LIBS  # the libraries an entry names
+
 DOC = "document formula"  # the tag of the source document's own expressions
 
 Call = Callable[[Any, Any, tuple], Any]  # call(module, x, params) -> a new array

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .peer_table import LIBS as LIBS  # re-exported: callers know it as benchmarks.peers.LIBS
+from .choices import LIBS as LIBS  # re-exported: callers know it as benchmarks.peers.LIBS
 from .peer_table import Entry, entries, torch_params
 
 # call(x, params, y) -> zero-argument callable; y is the output buffer, or None to allocate

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .peer_table import LIBS as PEER_LIBS
+from .choices import LIBS as PEER_LIBS
 
 
 def fmt_size(shape: list[int]) -> str:

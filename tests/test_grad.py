@@ -308,32 +308,25 @@ def test_kinks_and_limits(d, params, dtype):
 
 
 def _torch_forward(torch, name: str):
-    """The PyTorch function whose autograd is compared with fastact.grad (None: no peer)."""
+    """The PyTorch function whose autograd is compared with fastact.grad (None: no peer): the
+    peer table's allocating call (benchmarks.peer_table), or the form autograd needs."""
+    from benchmarks.peer_table import entries
+
     F = torch.nn.functional
-    table = {
-        "relu": F.relu,
-        "relu6": F.relu6,
+    autograd_forms = {
+        # the table passes plain floats: the parameter derivative needs them as tensors (or a weight shape)
         "leaky_relu": lambda x, a: F.leaky_relu(x, float(a.detach())),
         "prelu": lambda x, w: F.prelu(x, w.reshape(1)),
-        "hard_sigmoid6": F.hardsigmoid,
-        "hard_swish": F.hardswish,
-        "hard_tanh": F.hardtanh,
-        "softsign": F.softsign,
-        "sigmoid": torch.sigmoid,
-        "log_sigmoid": F.logsigmoid,
-        "tanh": torch.tanh,
         "elu": lambda x, a: F.elu(x, float(a.detach())),
-        "selu": F.selu,
         "celu": lambda x, a: F.celu(x, float(a.detach())),
         "softplus": lambda x: F.softplus(x, threshold=1000.0),  # PyTorch is linear above 20 by default
-        "silu": F.silu,
-        "swish": lambda x, b: x * torch.sigmoid(b * x),
-        "mish": F.mish,
-        "gelu": F.gelu,
-        "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
-        "gelu_sigmoid": lambda x: x * torch.sigmoid(1.702 * x),
     }
-    return table.get(name)
+    if name in autograd_forms:
+        return autograd_forms[name]
+    found = entries(name, "torch")
+    if not found:
+        return None
+    return lambda x, *p: found[0].call(torch, x, p)
 
 
 # hard_sigmoid (Keras 2's 0.2 x + 0.5) has no PyTorch counterpart

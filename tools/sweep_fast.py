@@ -149,7 +149,8 @@ def speed(name: str, params: tuple[float, ...], size: int) -> dict[str, float]:
     import torch
 
     from benchmarks.harness import inputs
-    from benchmarks.peers import torch_table
+    from benchmarks.peer_table import entries, torch_params
+    from fastact.constants import GELU_SIGMOID_K
 
     torch.set_num_threads(1)
     x = inputs(size, "float32")
@@ -158,15 +159,15 @@ def speed(name: str, params: tuple[float, ...], size: int) -> dict[str, float]:
     fast_uf = fast_ufunc(name)
     exact = getattr(fastact, name)
     t, o = torch.from_numpy(x), torch.from_numpy(y)
-    with_out = torch_table(torch)[name][0]
-    tps = (*ps, torch.tensor(ps[:1], dtype=t.dtype)) if ps else ()
+    (entry,) = entries(name, "torch")
+    tps = torch_params(torch, t, ps)
     if name == "swish":
         b = float(ps[0])
         peer = lambda: torch.mul(t, torch.sigmoid(b * t), out=o)  # noqa: E731
     elif name == "gelu_sigmoid":
-        peer = lambda: torch.mul(t, torch.sigmoid(1.702 * t), out=o)  # noqa: E731
+        peer = lambda: torch.mul(t, torch.sigmoid(GELU_SIGMOID_K * t), out=o)  # noqa: E731
     else:
-        peer = lambda: with_out[1](t, o, tps)  # noqa: E731
+        peer = lambda: entry.call_out(torch, t, tps, o)  # noqa: E731
     times = {
         "fast": best_time(lambda: fast_uf(x, *ps, out=y)),
         "exact": best_time(lambda: exact(x, *ps, out=y)),
