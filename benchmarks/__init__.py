@@ -1,7 +1,8 @@
 """Benchmarks: ``fastact bench`` and what it is built from.
 
 ``harness`` (timing: best/median/spread, ratio to ``np.copyto``), ``runner`` (cases and
-modes), ``peers`` (NumPy/SciPy expressions, numexpr, PyTorch, JAX), ``machine`` (CPU,
+modes), ``peer_table`` (how each library computes each function: the bench's and the report's
+one table), ``peers`` (its entries as timed calls), ``choices`` (libraries, modes), ``machine`` (CPU,
 versions, load), ``onetime`` and ``startup`` (import and first-call costs), ``tables`` and
 ``output`` (terminal/Markdown tables, atomic JSON/CSV/PNG), ``cli`` (the command).
 

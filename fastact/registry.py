@@ -84,7 +84,9 @@ class Activation:
     signature: str | None = None  # gufunc core signature, e.g. "(n)->(n)"
     # row functions: the kernels of the masked gufunc (a bool mask after the inputs, see fastact.rows)
     masked: dict[str, Kernel] = field(default_factory=dict)
-    peers: dict[str, str] = field(default_factory=dict)  # library -> name there
+    # library -> the name (and defaults) that library documents, Keras and TF included: what `fastact list
+    # --peers` and the README show a user coming from there; the calls fastact runs are benchmarks/peer_table.py
+    peers: dict[str, str] = field(default_factory=dict)
     special: str = ""  # documented rules for NaN, +-inf, -0.0
     notes: str = ""
     domain: tuple[float, float] = (-10.0, 10.0)  # where the function is interesting (plots, samples)
