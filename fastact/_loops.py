@@ -131,8 +131,6 @@ def trampoline(args, dims, steps, data):
     buf[0] = 0  # keeps buf alive to here
 
 
-
-
 def unary(args, dims, steps, data):
     n = dims[0]
     if n >= PAR_MIN and threaded(args, dims, steps, data, 2, 1, n, GRAIN):

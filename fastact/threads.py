@@ -74,10 +74,13 @@ def _from_env() -> int:
         return max_threads()
 
 
+_LAYER_MODULES = {"tbb": "tbbpool", "omp": "omppool", "workqueue": "workqueue"}
+
+
 def _layer_module(name: str) -> Any:
     import importlib
 
-    return importlib.import_module(f"numba.np.ufunc.{ {'tbb': 'tbbpool', 'omp': 'omppool'}.get(name, name)}")
+    return importlib.import_module(f"numba.np.ufunc.{_LAYER_MODULES[name]}")
 
 
 def _start() -> None:
