@@ -68,7 +68,7 @@ def _from_env() -> int:
     if not raw:
         return max_threads()
     try:
-        return _check(int(raw), ENV)
+        return _check(int(raw) if raw.lstrip("+-").isdigit() else raw, ENV)
     except ValueError as exc:
         warnings.warn(f"{exc}; using {max_threads()}", RuntimeWarning, stacklevel=3)
         return max_threads()
