@@ -33,10 +33,11 @@ import numpy as np
 from . import _loops
 
 ENV = "FASTACT_NUM_THREADS"
-# Measured crossover (README, Threads): below ~2^16 float32 elements two threads do not
-# beat one for the cheapest functions (relu: the launch costs ~10 us, as much as copying
-# 2^16 elements); gelu gains from ~2^14.  One threshold for all: a call never slows down.
-DEFAULT_THRESHOLD = 1 << 16
+# Measured crossover (tools/thread_crossover.py, README, Threads): two threads beat one from
+# 2^17 float32 elements for the cheapest functions (relu: 2^16 took 4.0 us on one thread,
+# 5.4 us on two; 2^17 10.1 and 6.9 us), from 2^14 for gelu.  One threshold for all, the
+# cheapest function's: no call is slower than on one thread.
+DEFAULT_THRESHOLD = 1 << 17
 
 _cfg = np.zeros(_loops.CFG_SLOTS, np.int64)  # read by every compiled loop through its data block
 _cfg[_loops.CFG_THREADS] = 1  # until the layer is started
