@@ -181,8 +181,9 @@ def _after_fork_in_child() -> None:
     global _lock
     _lock = threading.Lock()
     _cfg[_loops.CFG_BUSY] = 0  # a parent's call in flight is not the child's
-    # GNU OpenMP terminates a forked child entering a parallel region (numba's omppool says so
-    # and raises SIGTERM); one rule for every layer: a child that wants threads can spawn instead
+    # numba's omp layer records the pid that started it and raises SIGTERM in a child of it
+    # entering a parallel region (GNU OpenMP is not fork-safe), whether or not the parent ever
+    # ran one; one rule for every layer: a child that wants threads can be spawned instead
     if _state["started"]:
         _state["forked"] = True
         _cfg[_loops.CFG_THREADS] = 1
