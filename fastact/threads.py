@@ -34,9 +34,9 @@ from . import _loops
 
 ENV = "FASTACT_NUM_THREADS"
 # Measured crossover (tools/thread_crossover.py, README, Threads): two threads beat one from
-# 2^17 float32 elements for the cheapest functions (relu: 2^16 took 4.0 us on one thread,
-# 5.4 us on two; 2^17 10.1 and 6.9 us), from 2^14 for gelu.  One threshold for all, the
-# cheapest function's: no call is slower than on one thread.
+# 2^17 float32 elements for the cheapest functions (relu 2^16: 3.3 us on one thread, 3.5 us
+# on two; 2^17: 9.9 and 5.2 us), from 2^13 for gelu.  One threshold for all, the cheapest
+# function's: no call is slower than on one thread.
 DEFAULT_THRESHOLD = 1 << 17
 
 _cfg = np.zeros(_loops.CFG_SLOTS, np.int64)  # read by every compiled loop through its data block

@@ -48,6 +48,7 @@ def main() -> None:
                 for n in best:
                     threads.set_num_threads(n)
                     best[n] = min(best[n], best_time(f, x, y, reps))
+                    time.sleep(0.005)  # the layer's workers stop spinning before the next one-thread sample
             t1, tn = best[1], best[a.threads]
             print(f"{name:10} {'2^' + str(e):>8} {t1 * 1e6:9.1f} {tn * 1e6:9.1f} {t1 / tn:8.2f}")
         threads.set_num_threads(threads.max_threads())
