@@ -24,14 +24,16 @@ JSON (``--json F``, schema ``fastact-bench/1``), top-level fields:
   ``onetime_seconds`` went to the one-time costs.
 * ``settings``: ``functions``, ``dtypes``, ``sizes`` (element-wise, 1-D), ``shapes`` (softmax
   family, 2-D), ``forms`` (the softmax family's call forms, option tokens), ``modes``, ``peers``
-  (asked for), ``threads`` (peers' multi-thread count), ``warmup``, ``samples``, ``min_sample``
+  (asked for), ``threads`` (the multi-thread count of fastact and the peers), ``warmup``, ``samples``, ``min_sample``
   and ``max_time`` (seconds; see ``harness``), ``passes`` (times the whole run was repeated;
   each measurement keeps its best pass).
 * ``machine``: ``cpu`` (``model``, ``flags``: SIMD flag -> bool, ``cores``, ``usable_cores``,
   ``id``: cpu_family/model/stepping/cpu_MHz, ``caches``: level -> size, ``machine``, ``system``,
   ``llvm_host_cpu``), ``versions`` (python, numpy, numba, llvmlite,
   fastact and each requested peer; null when not installed), ``threads`` (per library, thread
-  environment variables), ``load`` (``loadavg_before``, ``loadavg_after``: 1/5/15-minute load
+  environment variables; ``fastact``: the counts it was timed at, ``fastact_layer``: numba's
+  threading layer, ``fastact_threshold``: elements below which it stays on one thread),
+  ``load`` (``loadavg_before``, ``loadavg_after``: 1/5/15-minute load
   averages; ``foreign_cores``: CPU time used by other processes per wall second during the run).
 * ``peers_missing``: requested peer library -> why it could not be imported.
 * ``notes``: peers that do not apply or failed (e.g. no float16 kernel), one string each.
@@ -55,7 +57,8 @@ JSON (``--json F``, schema ``fastact-bench/1``), top-level fields:
     under mode ``out``), ``numpy``, ``scipy``, ``numexpr``, ``torch``, ``jax``;
   - ``impl``: the call as written, with ``[alloc]`` when it allocates although a buffer was
     offered and ``[temporaries]`` when it builds intermediate arrays;
-  - ``threads``: ``"1"``, ``"2"``, ... or ``"XLA"`` (JAX's own pool); ``allocates``: bool;
+  - ``threads``: ``"1"``, ``"2"``, ... or ``"XLA"`` (JAX's own pool; fastact and the peers run
+    at 1 and at ``--threads``); ``allocates``: bool;
   - ``seconds_min``, ``seconds_median``, ``seconds_max``: per-call time over the samples;
     ``spread``: (max - min) / min; ``samples``; ``calls_per_sample``;
   - ``melem_s``: elements / ``seconds_min`` / 1e6; ``gb_s``: (bytes read + bytes written) /
@@ -63,7 +66,9 @@ JSON (``--json F``, schema ``fastact-bench/1``), top-level fields:
   - ``copy_seconds``: np.copyto's best time in the same case; ``x_copy``: ``seconds_min`` /
     ``copy_seconds`` (1 = memory speed, bigger is slower);
   - ``vs_fastact``: ``seconds_min`` / fastact's ``seconds_min`` in the same case and mode
-    (> 1: fastact is faster); null for fastact's own rows.
+    (> 1: fastact is faster), fastact at the row's thread count (JAX's pool: fastact's most
+    threads); for fastact's own rows on several threads its one-thread time / this time (the
+    speed-up from threads), null on one thread.
 
 CSV (``--csv F``): the ``results`` rows with the same field names, ``shape`` as ``1024x1024``,
 ``form`` empty for plain calls.
@@ -279,7 +284,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="P,...",
         help="numpy, scipy, numexpr, torch, jax or none (default: all; missing libraries are skipped)",
     )
-    add("--threads", type=_positive_int, help="thread count of the multi-threaded peer runs (default: usable cores)")
+    add(
+        "--threads",
+        type=_positive_int,
+        help="thread count of the multi-threaded runs of fastact and the peers (default: usable cores)",
+    )
     add("--json", type=_outfile, metavar="F", help="write every measurement and the machine as JSON")
     add("--csv", type=_outfile, metavar="F", help="write every measurement as CSV")
     add("--plot", type=_outfile, metavar="F", help="write a throughput-vs-size PNG")

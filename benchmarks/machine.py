@@ -88,9 +88,16 @@ def versions(peers: list[str]) -> dict[str, str | None]:
 
 
 def thread_settings(modules: dict[str, Any], threads: int) -> dict[str, Any]:
-    """Thread counts: fastact/NumPy/SciPy are single-threaded; what the peers use; relevant env vars."""
+    """Thread counts: NumPy/SciPy are single-threaded; fastact's and the peers'; relevant env vars."""
+    from fastact import threads as fa_threads
+
     env = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_MAX_THREADS", "XLA_FLAGS"]
-    info: dict[str, Any] = {"fastact": 1, "numpy": 1, "peer_threads": threads}
+    env += ["FASTACT_NUM_THREADS", "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER"]
+    info: dict[str, Any] = {"numpy": 1, "peer_threads": threads}
+    info["fastact"] = sorted({1, min(threads, fa_threads.max_threads())})
+    info["fastact_default"] = fa_threads.get_num_threads()
+    info["fastact_layer"] = fa_threads.layer()
+    info["fastact_threshold"] = fa_threads.threshold()
     info["env"] = {k: os.environ[k] for k in env if k in os.environ}
     if "torch" in modules:
         info["torch_default"] = modules["torch"].get_num_threads()

@@ -122,9 +122,12 @@ def write_plot(path: str | os.PathLike, rows: list[dict[str, Any]], mode: str, t
         lines: dict[str, list[tuple[int, float]]] = {}
         for r in rows:
             if r["function"] == fname and r["dtype"] == dtype:
-                key = (
-                    r["lib"] if r["lib"] in ("fastact", "copyto") else f"{r['lib']} T={r['threads']}: {r['impl'][:45]}"
-                )
+                if r["lib"] == "copyto" or (r["lib"] == "fastact" and r["threads"] == "1"):
+                    key = r["lib"]
+                elif r["lib"] == "fastact":
+                    key = f"fastact T={r['threads']}"
+                else:
+                    key = f"{r['lib']} T={r['threads']}: {r['impl'][:45]}"
                 lines.setdefault(key, []).append((r["size"], r["melem_s"]))
         for key, pts in lines.items():
             pts.sort()
@@ -153,6 +156,8 @@ def _style(key: str) -> dict[str, Any]:
     """fastact thick black, np.copyto dashed grey; a colour per peer library, dotted when multi-threaded."""
     if key == "fastact":
         return {"lw": 2.5, "color": "k"}
+    if key.startswith("fastact T="):
+        return {"lw": 2.5, "color": "k", "ls": ":"}
     if key == "copyto":
         return {"ls": "--", "color": "grey"}
     lib, _, rest = key.partition(" T=")

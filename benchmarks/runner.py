@@ -7,6 +7,8 @@ buffer ``y`` are made, and everything in the case is timed on them, in this orde
 2. fastact in each mode: ``out`` = ``f(x, *params, out=y)``; ``alloc`` = ``f(x, *params)``
    (a new output per call); ``inplace`` = ``f(b, *params, out=b)`` on a copy ``b`` of ``x``,
    timed call by call with ``b`` restored from ``x`` before each (``harness.sample_each``);
+   first on one thread, then (``Plan.threads`` > 1) on ``Plan.threads`` threads
+   (``fastact.set_num_threads``; capped at the threads numba allows);
 3. the peers (``peers.py``) in the same modes: into ``y``, allocating, into ``b``; a peer that
    cannot write into a buffer allocates and is labelled ``[alloc]`` (timed once, reused for
    every mode).  One-thread peers run before multi-threaded ones, with a short pause after
@@ -174,6 +176,31 @@ def ufunc(name: str) -> Any:
     return resolve(name)
 
 
+def fastact_threads(plan: Plan) -> list[int]:
+    """The thread counts fastact is timed at: 1, and ``plan.threads`` (capped at what numba allows)."""
+    from fastact import threads
+
+    return sorted({1, min(plan.threads, threads.max_threads())})
+
+
+class fastact_set:
+    """``with fastact_set(n):`` fastact on ``n`` threads, its setting put back afterwards."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __enter__(self) -> None:
+        import fastact
+
+        self.before = fastact.get_num_threads()
+        fastact.set_num_threads(self.n)
+
+    def __exit__(self, *exc: object) -> None:
+        import fastact
+
+        fastact.set_num_threads(self.before)
+
+
 def cases(plan: Plan) -> list[tuple[str, str, tuple[int, ...], str | None]]:
     """(function, dtype, shape, form token or None) for every case of the plan, in run order:
     a row function's forms right after its plain call on the same shape."""
@@ -255,10 +282,14 @@ def _case(
         "alloc": (lambda: uf(x, *ps, **kw), None, f"fastact.{name}(x{text})"),
         "inplace": (lambda: uf(b, *ps, out=b, **kw), restore, f"fastact.{name}(b{text}, out=b)"),
     }
-    for mode in plan.modes:
-        fn, before, impl = calls[mode]
-        timing = sample(fn, s) if before is None else sample_each(fn, before, s)
-        row(mode, "fastact", impl, "1", mode == "alloc", timing)
+    for n in fastact_threads(plan):
+        with fastact_set(n):
+            for mode in plan.modes:
+                fn, before, impl = calls[mode]
+                timing = sample(fn, s) if before is None else sample_each(fn, before, s)
+                row(mode, "fastact", impl, str(n), mode == "alloc", timing)
+        if n > 1:
+            time.sleep(0.05)  # as for the peers: the layer's worker threads go idle first
 
     of = name.removeprefix("fast.")  # a fast kernel races its function's peers
     peers, notes = libs.form_peers(of, form, dtype, mask) if form else libs.peers(of, dtype)
@@ -303,10 +334,24 @@ def _peer(
 
 
 def _compare(rows: list[Row]) -> None:
-    """Fill ``vs_fastact``: each row's time over fastact's time in the same case and mode."""
-    fastest = {(r.function, r.form, r.dtype, r.shape, r.mode): r.timing.best for r in rows if r.lib == "fastact"}
+    """Fill ``vs_fastact``: each row's time over fastact's time in the same case and mode, at the
+    same thread count (JAX's XLA pool: fastact's most threads; np.copyto: one thread); a fastact
+    row on several threads: over fastact's one-thread time (its speed-up from threads)."""
+    times: dict[tuple, dict[str, float]] = {}
+    for r in rows:
+        if r.lib == "fastact":
+            times.setdefault((r.function, r.form, r.dtype, r.shape, r.mode), {})[r.threads] = r.timing.best
     for r in rows:
         mode = "out" if r.lib == "copyto" else r.mode
-        t = fastest.get((r.function, r.form, r.dtype, r.shape, mode))
-        if t is not None and r.lib != "fastact":
+        by_threads = times.get((r.function, r.form, r.dtype, r.shape, mode))
+        if not by_threads:
+            continue
+        most = max(by_threads, key=int)
+        if r.lib == "fastact":
+            if r.threads != "1" and "1" in by_threads:
+                r.vs_fastact = by_threads["1"] / r.timing.best
+            continue
+        key = "1" if r.lib == "copyto" else most if r.threads == "XLA" else r.threads
+        t = by_threads.get(key, by_threads.get("1"))
+        if t is not None:
             r.vs_fastact = r.timing.best / t

@@ -53,12 +53,19 @@ def summary(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
             if g not in cell or r["seconds_min"] < cell[g]["seconds_min"]:
                 cell[g] = r
     groups = sorted({g for cell in best.values() for g in cell}, key=_group_order)
-    header = ["function", "dtype", "size", "mode", "Melem/s", "GB/s", "x copy", "spread", *groups]
+    multi: dict[tuple, dict[str, Any]] = {}  # fastact on several threads, per case and mode
+    for r in rows:
+        if r["lib"] == "fastact" and r["threads"] != "1":
+            multi[(r["function"], r.get("form"), r["dtype"], tuple(r["shape"]), r["mode"])] = r
+    tcols = sorted({r["threads"] for r in multi.values()}, key=int)
+    header = ["function", "dtype", "size", "mode", "Melem/s", "GB/s", "x copy", "spread"]
+    header += [f"fastact T={t}" for t in tcols] + groups
     out = []
     for r in rows:
-        if r["lib"] != "fastact":
+        if r["lib"] != "fastact" or r["threads"] != "1":
             continue
-        cell = best.get((r["function"], r.get("form"), r["dtype"], tuple(r["shape"]), r["mode"]), {})
+        key = (r["function"], r.get("form"), r["dtype"], tuple(r["shape"]), r["mode"])
+        cell = best.get(key, {})
         line = [
             _function(r),
             r["dtype"],
@@ -69,6 +76,12 @@ def summary(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
             f"{r['x_copy']:.2f}",
             f"{100 * r['spread']:.0f}%",
         ]
+        for t in tcols:
+            m = multi.get(key)
+            if m is None or m["threads"] != t:
+                line.append("-")
+            else:
+                line.append(f"{fmt_rate(m['melem_s'])} ({m['vs_fastact']:.2f}x; {m['x_copy']:.2f} copy)")
         for g in groups:
             p = cell.get(g)
             if p is None:
@@ -83,9 +96,10 @@ def summary(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
 SUMMARY_LEGEND = (
     "Melem/s: million elements per second (best sample); GB/s: bytes read + written per second; "
     "x copy: time / np.copyto time on the same arrays (1 = memory speed); spread: (max - min) / min over samples. "
+    "fastact T=N: fastact on N threads, Melem/s (its speed-up over one thread; its time / np.copyto time). "
     "Peer columns: the fastest call of that library at that thread count, Melem/s (fastact's speed-up: "
-    "peer time / fastact time, > 1 means fastact is faster); * = allocates its output (no out= in its API). "
-    "fastact runs on one thread."
+    "peer time / fastact time at the same thread count, JAX's pool against fastact's most threads; "
+    "> 1 means fastact is faster); * = allocates its output (no out= in its API)."
 )
 
 
@@ -154,7 +168,9 @@ def describe(doc: dict[str, Any]) -> list[str]:
         + (f", LLVM cpu {c['llvm_host_cpu']}" if "llvm_host_cpu" in c else "")
         + (f", L2 {c['caches']['L2']}, L3 {c['caches']['L3']}" if {"L2", "L3"} <= set(c.get("caches", {})) else ""),
         f"Versions: {vers}",
-        f"Threads: fastact, NumPy, SciPy 1; peers at 1 and {m['threads']['peer_threads']}; {load_txt}",
+        f"Threads: NumPy, SciPy 1; fastact and peers at 1 and {m['threads']['peer_threads']}"
+        + (f" (fastact on numba's {m['threads']['fastact_layer']} layer)" if m["threads"].get("fastact_layer") else "")
+        + f"; {load_txt}",
     ]
 
 

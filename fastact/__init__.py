@@ -18,6 +18,8 @@ from typing import Any
 from . import _lazy, registry
 from ._lazy import resolve as resolve  # fastact.resolve("grad.gelu"): the one path -> ufunc lookup
 from .registry import NAMES
+from .threads import get_num_threads as get_num_threads
+from .threads import set_num_threads as set_num_threads
 
 __version__ = "0.1.0"
 __all__ = list(NAMES)

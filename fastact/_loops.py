@@ -10,11 +10,131 @@ unit-stride branch indexes typed pointers so LLVM vectorizes it.
 
 import numpy as np
 
-from ._numba import clear_fp_flags, data_ptr, jit, load, load_at, offset_ptr, same_address, store, store_at
+from ._numba import (
+    address,
+    call_get_int,
+    call_loop,
+    call_parallel_for,
+    call_set_int,
+    clear_fp_flags,
+    data_ptr,
+    is_null,
+    jit,
+    load,
+    load_at,
+    null,
+    offset_ptr,
+    pointer,
+    release,
+    same_address,
+    store,
+    store_at,
+    try_claim,
+)
+
+# ---------------------------------------------------------------- threads
+# The config block (int64 slots, one per process, owned by fastact.threads); each loop's
+# ``data`` points at two int64s: the config block's address and the loop's own address.
+CFG_THREADS = 0  # threads a large call uses; 1: never leave the calling thread
+CFG_THRESHOLD = 1  # elements below which a call stays on the calling thread
+CFG_PARALLEL_FOR = 2  # numba's parallel_for (the threading layer's entry point)
+CFG_TRAMPOLINE = 3  # the trampoline's address
+CFG_GET_MASK = 4  # numba's get_num_threads / set_num_threads (its thread-local mask)
+CFG_SET_MASK = 5
+CFG_BUSY = 6  # 1 while a fastact call runs on the threads: others stay on their own thread
+CFG_LAUNCHES = 7  # calls run on the threads so far (tests read it; written under CFG_BUSY)
+CFG_SLOTS = 8
+PAR_MIN = 1 << 12  # below this, no call even reads the setting: the small-array path is as before
+GRAIN = 64  # elements: parts start 64 elements apart, so a vector loop's alignment does not move
+
+
+@jit
+def threaded(args, dims, steps, data, nargs, ndims, work, grain):
+    """Run this loop call in parts on numba's threading layer if the setting says so.
+
+    ``work`` is the call's element count, ``grain`` what a part's length along ``dims[0]``
+    is a multiple of.  True if it ran the call (the caller returns), False to run it here.
+    One fastact call at a time goes to the threads (``CFG_BUSY``): a call arriving while
+    another runs there runs on its own thread, so many Python threads calling at once never
+    oversubscribe the cores or launch parallel regions concurrently.
+    """
+    if is_null(data):
+        return False
+    cfg = pointer(load(data, 0, np.int64))
+    k = load(cfg, CFG_THREADS, np.int64)
+    if k < 2 or work < load(cfg, CFG_THRESHOLD, np.int64):
+        return False
+    units = dims[0]
+    part = (units + k - 1) // k
+    part = (part + grain - 1) // grain * grain
+    parts = (units + part - 1) // part
+    if parts < 2:
+        return False
+    busy = offset_ptr(cfg, CFG_BUSY * 8)
+    if not try_claim(busy):
+        return False
+    rec = np.empty(11, np.int64)  # the call, for the trampoline; then parallel_for's own args
+    r = data_ptr(rec)
+    store(r, 0, load(data, 1, np.int64))
+    store(r, 1, address(args))
+    store(r, 2, address(dims))
+    store(r, 3, address(steps))
+    store(r, 4, nargs)
+    store(r, 5, ndims)
+    store(r, 6, part)
+    store(r, 8, address(r))  # parallel_for's args[0]: r + i for part i (step 1), never dereferenced
+    store(r, 9, parts)
+    store(r, 10, 1)
+    # parallel_for sets numba's thread mask of the calling thread (it is one of the team):
+    # put the caller's back, so fastact never changes what numba.get_num_threads() says
+    mask = call_get_int(load(cfg, CFG_GET_MASK, np.int64))
+    call_parallel_for(
+        load(cfg, CFG_PARALLEL_FOR, np.int64),
+        load(cfg, CFG_TRAMPOLINE, np.int64),
+        offset_ptr(r, 64),
+        offset_ptr(r, 72),
+        offset_ptr(r, 80),
+        r,
+        min(k, parts),
+    )
+    call_set_int(load(cfg, CFG_SET_MASK, np.int64), mask)
+    store(cfg, CFG_LAUNCHES, load(cfg, CFG_LAUNCHES, np.int64) + 1)
+    release(busy)
+    return rec[0] != 0  # true; uses rec last, so it outlives the parallel region
+
+
+def trampoline(args, dims, steps, data):
+    """What numba's parallel_for calls: parts ``first .. first + dims[0]`` of the call in ``data``
+    (``threaded``'s record), each through the loop itself with ``data`` NULL."""
+    first = address(args[0]) - address(data)
+    fn = load(data, 0, np.int64)
+    a = pointer(load(data, 1, np.int64))
+    d = pointer(load(data, 2, np.int64))
+    s = pointer(load(data, 3, np.int64))
+    nargs = load(data, 4, np.int64)
+    ndims = load(data, 5, np.int64)
+    part = load(data, 6, np.int64)
+    units = load(d, 0, np.int64)
+    buf = np.empty(nargs + ndims, np.int64)  # the part's args, then its dims
+    b = data_ptr(buf)
+    for t in range(dims[0]):
+        lo = (first + t) * part
+        hi = min(units, lo + part)
+        if lo >= hi:
+            continue
+        for j in range(nargs):
+            store(b, j, load(a, j, np.int64) + lo * load(s, j, np.int64))
+        store(b, nargs, hi - lo)
+        for j in range(1, ndims):
+            store(b, nargs + j, load(d, j, np.int64))
+        call_loop(fn, b, offset_ptr(b, nargs * 8), s, null())
+    buf[0] = 0  # keeps buf alive to here
 
 
 def unary(args, dims, steps, data):
     n = dims[0]
+    if n >= PAR_MIN and threaded(args, dims, steps, data, 2, 1, n, GRAIN):
+        return
     xp = args[0]
     yp = args[1]
     sx = steps[0]
@@ -37,6 +157,8 @@ def unary(args, dims, steps, data):
 def binary(args, dims, steps, data):
     n = dims[0]
     if n == 0:
+        return
+    if n >= PAR_MIN and threaded(args, dims, steps, data, 3, 1, n, GRAIN):
         return
     xp = args[0]
     ap = args[1]
@@ -91,6 +213,8 @@ def rows(args, dims, steps, data):
     """gufunc ``(n)->(n)``: one call of the row kernel per outer index."""
     count = dims[0]
     n = dims[1]
+    if count > 1 and count * n >= PAR_MIN and threaded(args, dims, steps, data, 2, 2, count * n, 1):
+        return
     xp = args[0]
     yp = args[1]
     sx = steps[2]
@@ -117,6 +241,8 @@ def rows_masked(args, dims, steps, data):
     """gufunc ``(n),(n)->(n)`` of (x, bool mask): the masked row kernel per outer index."""
     count = dims[0]
     n = dims[1]
+    if count > 1 and count * n >= PAR_MIN and threaded(args, dims, steps, data, 3, 2, count * n, 1):
+        return
     xp = args[0]
     kp = args[1]
     yp = args[2]
@@ -151,6 +277,8 @@ def rows2(args, dims, steps, data):
     """gufunc ``(n),(n)->(n)``: the binary row kernel (a VJP) per outer index."""
     count = dims[0]
     n = dims[1]
+    if count > 1 and count * n >= PAR_MIN and threaded(args, dims, steps, data, 3, 2, count * n, 1):
+        return
     ap = args[0]
     bp = args[1]
     yp = args[2]
@@ -184,6 +312,8 @@ def rows2_masked(args, dims, steps, data):
     """gufunc ``(n),(n),(n)->(n)`` of (y, dy, bool mask): the masked VJP per outer index."""
     count = dims[0]
     n = dims[1]
+    if count > 1 and count * n >= PAR_MIN and threaded(args, dims, steps, data, 4, 2, count * n, 1):
+        return
     ap = args[0]
     bp = args[1]
     kp = args[2]

@@ -660,17 +660,19 @@ def make_ufunc(
     nin: int,
     nout: int = 1,
     signature: str | None = None,
+    data: list[int] | None = None,
 ) -> Any:
     """Assemble a ``numpy.ufunc`` (a gufunc with ``signature``) from compiled loops.
 
     Calls NumPy's own ``PyUFunc_FromFuncAndDataAndSignature``, as a C extension
     would, so the result behaves like any NumPy ufunc (``where=`` included, which
     numba's ``_internal.fromfunc`` ufuncs reject).  ``loops`` holds (dtype numbers
-    of the operands, compiled cfunc); all of it is kept alive for the process.
+    of the operands, compiled cfunc); ``data`` the address each loop gets as its ``data``
+    argument (NULL when not given); all of it is kept alive for the process.
     """
     n = len(loops)
     funcs = (ctypes.c_void_p * n)(*[cf.address for _, cf in loops])
-    data = (ctypes.c_void_p * n)()
+    data = (ctypes.c_void_p * n)(*(data or []))
     types_ = (ctypes.c_char * (n * (nin + nout)))(*[t for nums, _ in loops for t in nums])
     name_b = name.encode()
     doc_b = doc.encode()
@@ -751,3 +753,139 @@ def check_internals() -> None:
             f"fastact cannot build ufuncs with numba {numba.__version__} / numpy {np.__version__} "
             f"(tested: numba {SUPPORTED_NUMBA}): " + "; ".join(problems)
         )
+
+
+# ---------------------------------------------------------------- threads (see fastact.threads)
+# The threading layer is reached through plain addresses held in a config block at run time
+# (numba's parallel_for, its get/set of the thread mask, fastact's trampoline), not through
+# link-time symbols: a cached loop then loads in a process that has not started the layer,
+# and carries no address of another process.
+_VOID_LOOP = ir.FunctionType(ir.VoidType(), [_i8p, _i8p, _i8p, _i8p])
+
+
+def _as_i8p(builder, value, ty):
+    if isinstance(ty, types.Integer):
+        return builder.inttoptr(value, _i8p)
+    return builder.bitcast(value, _i8p)
+
+
+@intrinsic
+def address(typingctx, ptr):
+    """A pointer's address as an int64."""
+
+    def codegen(context, builder, sig, args):
+        return builder.ptrtoint(args[0], ir.IntType(64))
+
+    return types.int64(ptr), codegen
+
+
+@intrinsic
+def pointer(typingctx, addr):
+    """An int64 address as a ``voidptr``."""
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(builder.inttoptr(args[0], _i8p), context.get_value_type(types.voidptr))
+
+    return types.voidptr(addr), codegen
+
+
+@intrinsic
+def is_null(typingctx, ptr):
+    """``ptr == NULL``."""
+
+    def codegen(context, builder, sig, args):
+        return builder.icmp_unsigned("==", builder.ptrtoint(args[0], ir.IntType(64)), ir.Constant(ir.IntType(64), 0))
+
+    return types.boolean(ptr), codegen
+
+
+@intrinsic
+def call_loop(typingctx, fn, args, dims, steps, data):
+    """Call the ufunc loop at address ``fn`` with ``(args, dims, steps, data)``."""
+    if not isinstance(fn, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, a):
+        f = builder.inttoptr(a[0], _VOID_LOOP.as_pointer())
+        builder.call(f, [_as_i8p(builder, v, t) for v, t in zip(a[1:], sig.args[1:], strict=True)])
+        return context.get_dummy_value()
+
+    return types.none(fn, args, dims, steps, data), codegen
+
+
+@intrinsic
+def call_parallel_for(typingctx, pfor, fn, args, dims, steps, data, nthreads):
+    """numba's ``parallel_for(fn, args, dims, steps, data, inner_ndim=0, array_count=1, nthreads)``
+    at address ``pfor``: ``fn`` (a ufunc loop) is called on parts of ``dims[0]``, from ``nthreads`` threads."""
+    if not (isinstance(pfor, types.Integer) and isinstance(fn, types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, a):
+        i64 = ir.IntType(64)
+        i32 = ir.IntType(32)
+        fty = ir.FunctionType(ir.VoidType(), [_i8p, _i8p, _i8p, _i8p, _i8p, i64, i64, i32])
+        f = builder.inttoptr(a[0], fty.as_pointer())
+        ptrs = [_as_i8p(builder, v, t) for v, t in zip(a[1:6], sig.args[1:6], strict=True)]
+        n = builder.trunc(a[6], i32) if a[6].type.width > 32 else a[6]
+        builder.call(f, [*ptrs, ir.Constant(i64, 0), ir.Constant(i64, 1), n])
+        return context.get_dummy_value()
+
+    return types.none(pfor, fn, args, dims, steps, data, nthreads), codegen
+
+
+@intrinsic
+def call_get_int(typingctx, fn):
+    """``int fn(void)`` at address ``fn`` (numba's get_num_threads), as an int64."""
+
+    def codegen(context, builder, sig, a):
+        f = builder.inttoptr(a[0], ir.FunctionType(ir.IntType(32), []).as_pointer())
+        return builder.sext(builder.call(f, []), ir.IntType(64))
+
+    return types.int64(fn), codegen
+
+
+@intrinsic
+def call_set_int(typingctx, fn, n):
+    """``void fn(int n)`` at address ``fn`` (numba's set_num_threads)."""
+
+    def codegen(context, builder, sig, a):
+        f = builder.inttoptr(a[0], ir.FunctionType(ir.VoidType(), [ir.IntType(32)]).as_pointer())
+        builder.call(f, [builder.trunc(a[1], ir.IntType(32))])
+        return context.get_dummy_value()
+
+    return types.none(fn, n), codegen
+
+
+@intrinsic
+def try_claim(typingctx, ptr):
+    """Atomically set the int64 at ``ptr`` from 0 to 1; True if this call did."""
+
+    def codegen(context, builder, sig, a):
+        i64 = ir.IntType(64)
+        p = builder.bitcast(a[0], i64.as_pointer())
+        res = builder.cmpxchg(p, ir.Constant(i64, 0), ir.Constant(i64, 1), "acq_rel", "monotonic")
+        return builder.extract_value(res, 1)
+
+    return types.boolean(ptr), codegen
+
+
+@intrinsic
+def release(typingctx, ptr):
+    """Atomically set the int64 at ``ptr`` to 0 (the end of a ``try_claim``)."""
+
+    def codegen(context, builder, sig, a):
+        i64 = ir.IntType(64)
+        builder.atomic_rmw("xchg", builder.bitcast(a[0], i64.as_pointer()), ir.Constant(i64, 0), "release")
+        return context.get_dummy_value()
+
+    return types.none(ptr), codegen
+
+
+@intrinsic
+def null(typingctx):
+    """A NULL ``voidptr``."""
+
+    def codegen(context, builder, sig, a):
+        return ir.Constant(context.get_value_type(types.voidptr), None)
+
+    return types.voidptr(), codegen

@@ -18,7 +18,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from . import _loops, bfloat16, convert
+from . import _loops, bfloat16, convert, threads
 from ._numba import cache_enabled, clone, compile_loop, compiler_lock, make_ufunc, reset_compiler_lock
 from .registry import DTYPES, Activation
 
@@ -89,6 +89,14 @@ def _loop(act: Activation, dtype: str, cache: bool, masked: bool = False) -> Any
     return compile_loop(pyfunc, cache)
 
 
+@lru_cache(maxsize=1)
+def trampoline() -> Any:
+    """The compiled ``_loops.trampoline`` (what numba's parallel_for calls; see ``fastact.threads``).
+    Called under ``threads._lock`` only, never under ``_lock``: the lock order is ``_lock``, then
+    ``threads._lock``, then numba's compiler lock."""
+    return compile_loop(clone(_loops.trampoline, f"trampoline_{source_digest()}"), cache_enabled())
+
+
 def _call(act: Activation) -> str:
     """How to call it, plainly: NumPy's own first line names the inputs x1, x2 and lists
     keywords a gufunc refuses, and its messages for a wrong call don't name ours."""
@@ -130,10 +138,13 @@ def build(act: Activation, cache: bool | None = None) -> Any:
         for dtype in DTYPES:
             nums = [np.dtype(dtype).num] * (act.nin + 1)
             loops.append((nums, _loop(act, dtype, cache)))
+        data = [threads.loop_data(cf.address) for _, cf in loops]
         # named by its path under fastact ("grad.selu"; a row function's gufunc "softmax.ufunc"):
         # pickle finds it there (a dotted name is a qualified name to pickle), so every ufunc
         # goes to process pools and back as itself
-        uf = make_ufunc(act.path + (".ufunc" if act.is_rowwise else ""), _doc(act), loops, act.nin, 1, act.signature)
+        uf = make_ufunc(
+            act.path + (".ufunc" if act.is_rowwise else ""), _doc(act), loops, act.nin, 1, act.signature, data
+        )
         uf.__module__ = "fastact"
         bfloat16.register(uf, act, cache)  # ml_dtypes' bfloat16, when installed
     if act.is_rowwise:
@@ -154,7 +165,8 @@ def build_masked(act: Activation, cache: bool | None = None) -> np.ufunc:
             nums = [num] * act.nin + [np.dtype(bool).num, num]
             loops.append((nums, _loop(act, dtype, cache, masked=True)))
         sig = ",".join(["(n)"] * (act.nin + 1)) + "->(n)"
-        uf = make_ufunc(f"{act.path}.masked", _doc(act), loops, act.nin + 1, 1, sig)
+        data = [threads.loop_data(cf.address) for _, cf in loops]
+        uf = make_ufunc(f"{act.path}.masked", _doc(act), loops, act.nin + 1, 1, sig, data)
         uf.__module__ = "fastact"
         bfloat16.register(uf, act, cache, masked=True)
         return uf

@@ -118,9 +118,15 @@ def libm_calls(asm: str) -> set[str]:
     return {s for s in _SYMBOL.findall(asm) if _LIBM.match(s)}
 
 
+def _helper(name: str) -> bool:
+    """numba's ``cfunc.`` wrapper (it calls into Python on errors), its runtime (``NRT_*``) and the
+    threads check every loop calls first (``_loops.threaded``, mangled ``..._loops8threaded...``)."""
+    return name.startswith(("cfunc.", "NRT_")) or "_loops8threaded" in name
+
+
 def loop_function(asm: str) -> list[str]:
-    """The lines of the loop itself (not numba's ``cfunc.`` wrapper, which calls into Python on errors)."""
-    bodies = {name: lines for name, lines in functions(asm).items() if not name.startswith("cfunc.")}
+    """The lines of the loop itself (not the helpers it calls, see ``_helper``)."""
+    bodies = {name: lines for name, lines in functions(asm).items() if not _helper(name)}
     assert len(bodies) == 1, f"expected one loop function, found {sorted(bodies)}"
     return next(iter(bodies.values()))
 
