@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.peer_table import Entry
+from fastact.benchmarks.peer_table import Entry
 from fastact.registry import Activation
 
 from . import bfloat16
@@ -80,7 +80,7 @@ def back(kind: str, y: Any, fmt: Format) -> np.ndarray:
 
 def _table(act: Activation, lib: str) -> list[Entry]:
     """The table's entries of ``act`` for ``lib`` that the report measures."""
-    from benchmarks.peer_table import entries
+    from fastact.benchmarks.peer_table import entries
 
     return entries(act.name, lib, use="report")
 
@@ -97,7 +97,7 @@ def _quiet(entry: Entry, mod: Any) -> Callable[[Any, tuple], Any]:
 
 def numpy_peers(act: Activation) -> list[Peer]:
     """NumPy's entries (the document's formulas first) and SciPy's, in the input's dtype."""
-    from benchmarks.peer_table import DOC
+    from fastact.benchmarks.peer_table import DOC
 
     # the document's formula before NumPy's own function (np.tanh)
     out = [
@@ -114,7 +114,7 @@ def numpy_peers(act: Activation) -> list[Peer]:
 def document_formula(name: str) -> Callable[[Any, tuple], Any]:
     """The source document's formula for ``name`` as ``call(x, params)`` in ``x``'s dtype
     (the worked example's float16 steps)."""
-    from benchmarks.peer_table import DOC, TABLE
+    from fastact.benchmarks.peer_table import DOC, TABLE
 
     (entry,) = (e for e in TABLE[name] if e.tag == DOC and e.report)
     return _quiet(entry, np)
@@ -126,7 +126,7 @@ def torch_peers(act: Activation) -> list[Peer]:
         import torch
     except ImportError:
         return []
-    from benchmarks.peer_table import torch_params
+    from fastact.benchmarks.peer_table import torch_params
 
     torch.set_num_threads(1)
     out = []

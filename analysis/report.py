@@ -44,7 +44,7 @@ def _machine() -> dict[str, Any]:
     """Platform, CPU model and SIMD flags (the bench's ``benchmarks.machine.cpu``), core count."""
     import os
 
-    from benchmarks.machine import cpu
+    from fastact.benchmarks.machine import cpu
 
     c = cpu()
     flags = [f for f, on in c["flags"].items() if on]

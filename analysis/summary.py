@@ -1,4 +1,4 @@
-"""``python -m analysis.summary [names...]``: measured max ULP per function and dtype.
+"""``python -m fastact.analysis.summary [names...]``: measured max ULP per function and dtype.
 
 float16: all 65536 inputs against mpmath; float32: a million inputs (random bit
 patterns, the domain, knees) against the validated float64 oracle; float64: samples

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.harness import best_time, inputs, measure_ufunc
+from fastact.benchmarks.harness import best_time, inputs, measure_ufunc
 from fastact.registry import Activation
 
 from .formats import FORMATS

@@ -1,4 +1,4 @@
-"""``python -m benchmarks [names...]``: fastact's throughput against np.copyto, every dtype, no peers.
+"""``python -m fastact.benchmarks [names...]``: fastact's throughput against np.copyto, every dtype, no peers.
 
 A shorthand for ``fastact bench --sizes 1e6,1.6e7 --modes out --peers none`` (softmax family
 on its three default 2-D shapes); ``fastact bench --help`` has the full command.

@@ -1,6 +1,6 @@
 """The softmax call shapes of issue 14 against SciPy, PyTorch and JAX: now rows of ``fastact bench``.
 
-``PYTHONPATH=. python -m benchmarks.softmax_forms [more fastact bench options]`` runs::
+``PYTHONPATH=. python -m fastact.benchmarks.softmax_forms [more fastact bench options]`` runs::
 
     fastact bench --functions softmax,log_softmax --dtypes float32 --shapes 1024x1024
                   --forms all --modes out --peers scipy,torch,jax --threads 1 --onetime none

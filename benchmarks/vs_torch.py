@@ -1,4 +1,4 @@
-"""``python -m benchmarks.vs_torch [names...]``: fastact against PyTorch on one thread, same arrays.
+"""``python -m fastact.benchmarks.vs_torch [names...]``: fastact against PyTorch on one thread, same arrays.
 
 float32, 1e6 elements (softmax family: 1024x1024), ``out=`` on both sides where PyTorch
 allows it (``[alloc]`` where it does not).  A shorthand for ``fastact bench`` with those

@@ -94,9 +94,9 @@ def parser() -> argparse.ArgumentParser:
 
 # commands whose code lives above fastact (module: add_arguments(parser), run(args) -> int)
 _TOP_COMMANDS = [
-    ("report", "analysis.cli", "accuracy report: error against mpmath references, peers, plots"),
-    ("bench", "benchmarks.cli", "throughput against np.copyto and peers (NumPy, SciPy, PyTorch, JAX)"),
-    ("study", "analysis.study_cli", "experiments that train networks with fastact (study circles)"),
+    ("report", "fastact.analysis.cli", "accuracy report: error against mpmath references, peers, plots"),
+    ("bench", "fastact.benchmarks.cli", "throughput against np.copyto and peers (NumPy, SciPy, PyTorch, JAX)"),
+    ("study", "fastact.analysis.study_cli", "experiments that train networks with fastact (study circles)"),
 ]
 
 

@@ -49,8 +49,8 @@ def assert_accurate(act, x, params, dtype=None):
     double-double kernels may miss only where the exact value is within ~2^-106 of a
     rounding midpoint, so there a 0.5 + 2^-40 ULP error is accepted.
     """
-    from analysis.metrics import ulp_error
-    from analysis.references import correctly_rounded, hi_lo, mp_values
+    from fastact.analysis.metrics import ulp_error
+    from fastact.analysis.references import correctly_rounded, hi_lo, mp_values
 
     x = np.asarray(x)
     dtype = np.dtype(dtype or x.dtype)

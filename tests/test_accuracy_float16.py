@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import ELEMENTWISE, all_float16, ufunc
 
-from analysis.references import mp_values, round_exact
+from fastact.analysis.references import mp_values, round_exact
 
 CASES = [(a, p) for a in ELEMENTWISE for p in a.example_params()]
 

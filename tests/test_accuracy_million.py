@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import ELEMENTWISE, ufunc
 
-from analysis.metrics import ulp_error
-from analysis.oracle import hard_inputs, oracle
+from fastact.analysis.metrics import ulp_error
+from fastact.analysis.oracle import hard_inputs, oracle
 
 CASES = [(a, a.example_params()[0]) for a in ELEMENTWISE]
 SLACK = 1e-3  # the oracle's own error, in float32 ULP (tests/test_oracle.py bounds it)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import ELEMENTWISE, assert_accurate
 
-from analysis.oracle import hard_inputs
-from analysis.references import correctly_rounded
+from fastact.analysis.oracle import hard_inputs
+from fastact.analysis.references import correctly_rounded
 
 CASES = [(a, p) for a in ELEMENTWISE for p in a.example_params()]
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import ELEMENTWISE, ROWWISE, ufunc
 
-from analysis import bfloat16 as B
+from fastact.analysis import bfloat16 as B
 from fastact.registry import DERIVATIVES, FAST, get
 
 ml_dtypes = pytest.importorskip("ml_dtypes")
@@ -69,8 +69,8 @@ def test_bfloat16_exhaustive_correctly_rounded(act, params, x):
 
 @pytest.mark.parametrize("act,params", FAST_CASES, ids=_ids(FAST_CASES))
 def test_bfloat16_fast_tier_within_0501_ulp(act, params, x):
-    from analysis.metrics import ulp_error
-    from analysis.oracle import oracle
+    from fastact.analysis.metrics import ulp_error
+    from fastact.analysis.oracle import oracle
 
     ps = _params(params)
     xb = _bf(x)
@@ -91,8 +91,8 @@ def test_bfloat16_fast_tier_within_0501_ulp(act, params, x):
 def test_bfloat16_rows(act):
     """Rows of bfloat16 give bfloat16, within 0.5 + 2^-10 ULP of the exact row function, masked
     rows too, and the same bits as float32 rows where those round to the same value."""
-    from analysis.metrics import ulp_error
-    from analysis.references import hi_lo, mp_rows
+    from fastact.analysis.metrics import ulp_error
+    from fastact.analysis.references import hi_lo, mp_rows
 
     rng = np.random.default_rng(5)
     xs = B.round_float32((rng.standard_normal((6, 40)) * 4).astype(np.float32))

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import fastact
-from analysis.metrics import ulp_error
 from fastact.activations import fast
+from fastact.analysis.metrics import ulp_error
 from fastact.kernels import fast_f32
 
 U = 2.0**-24  # the math kernels' BOUNDS unit (relative)

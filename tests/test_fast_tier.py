@@ -9,8 +9,8 @@ import pytest
 from conftest import all_float16, assert_accurate, same_bits, ufunc
 
 import fastact
-from analysis.oracle import hard_inputs
 from fastact import fast
+from fastact.analysis.oracle import hard_inputs
 from fastact.registry import FAST, FAST_BY_NAME, FAST_ULP, NAMES, get
 
 CASES = [(f, p) for f in FAST for p in f.example_params()]
@@ -43,8 +43,8 @@ def test_a_real_ufunc_with_the_same_interface(f):
 
 @by_case
 def test_float16_all_inputs_within_claim(f, params):
-    from analysis.metrics import ulp_error
-    from analysis.references import hi_lo, mp_values
+    from fastact.analysis.metrics import ulp_error
+    from fastact.analysis.references import hi_lo, mp_values
 
     x = all_float16()
     ps = [np.float16(p) for p in params]

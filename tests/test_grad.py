@@ -34,7 +34,7 @@ def cast(params, dtype) -> list[np.ndarray]:
 
 
 def oracle(d: Derivative, x: np.ndarray, ps) -> np.ndarray:
-    from analysis.oracle import oracle as run
+    from fastact.analysis.oracle import oracle as run
 
     return run(d, x, *ps)
 
@@ -126,9 +126,9 @@ def test_closed_form_is_the_derivative_of_the_definition(d, params):
 @by_case
 def test_oracle_matches_mpmath(d, params):
     """The float64 oracle is far below a float32 ULP from the mpmath closed form."""
-    from analysis.metrics import ulp_error
-    from analysis.oracle import hard_inputs
-    from analysis.references import hi_lo, mp_values
+    from fastact.analysis.metrics import ulp_error
+    from fastact.analysis.oracle import hard_inputs
+    from fastact.analysis.references import hi_lo, mp_values
 
     x = hard_inputs(d, 150, np.float32, seed=1)
     ps = cast(params, np.float32)
@@ -147,7 +147,7 @@ def test_oracle_matches_mpmath(d, params):
 def _float16_reference(d: Derivative, x: np.ndarray, ps) -> np.ndarray:
     """Correctly rounded float16 values: the oracle rounded, and mpmath wherever the oracle
     is within 2^-30 (relative) of a float16 midpoint or at a non-finite input."""
-    from analysis.references import mp_values, round_exact
+    from fastact.analysis.references import mp_values, round_exact
 
     with np.errstate(all="ignore"):
         o = oracle(d, x, ps)
@@ -173,7 +173,7 @@ def _check_float16(d, params, want_fn):
     bad = np.flatnonzero(~nan & (got != want))
     if bad.size:
         # the oracle may be wrong too: settle disagreements with mpmath
-        from analysis.references import mp_values, round_exact
+        from fastact.analysis.references import mp_values, round_exact
 
         sub = [np.broadcast_to(p, x.shape)[bad].astype(np.float64) for p in ps]
         exact = round_exact(mp_values(d, x[bad], *sub), np.float16)
@@ -192,13 +192,13 @@ def test_float16_exhaustive_correctly_rounded(d, params):
 @by_case
 def test_float16_exhaustive_against_mpmath_alone(d, params):
     # minutes of mpmath: deselected unless asked for with -m slow (tests/conftest.py)
-    from analysis.references import mp_values, round_exact
+    from fastact.analysis.references import mp_values, round_exact
 
     _check_float16(d, params, lambda d, x, ps: round_exact(mp_values(d, x, *ps), np.float16))
 
 
 def _check_claim(d, x, ps, got, hi, lo, dtype):
-    from analysis.metrics import ulp_error
+    from fastact.analysis.metrics import ulp_error
 
     dt = np.dtype(dtype)
     claim = d.max_ulp[dt.name]
@@ -221,7 +221,7 @@ def _check_claim(d, x, ps, got, hi, lo, dtype):
 @by_case
 def test_float32_within_claim_against_oracle(d, params):
     """float32 on many samples (all exponents, the domain, dense at knees and zeros) against the oracle."""
-    from analysis.oracle import hard_inputs
+    from fastact.analysis.oracle import hard_inputs
 
     x = hard_inputs(d, 20000, np.float32, seed=2)
     x = x[np.isfinite(x)]
@@ -234,8 +234,8 @@ def test_float32_within_claim_against_oracle(d, params):
 @pytest.mark.parametrize("dtype,n", [("float32", 200), ("float64", 300)])
 @by_case
 def test_within_claim_against_mpmath(d, params, dtype, n):
-    from analysis.oracle import hard_inputs
-    from analysis.references import hi_lo, mp_values
+    from fastact.analysis.oracle import hard_inputs
+    from fastact.analysis.references import hi_lo, mp_values
 
     x = hard_inputs(d, n, dtype, seed=3)
     ps = cast(params, dtype)
@@ -310,7 +310,7 @@ def test_kinks_and_limits(d, params, dtype):
 def _torch_forward(torch, name: str):
     """The PyTorch function whose autograd is compared with fastact.grad (None: no peer): the
     peer table's allocating call (benchmarks.peer_table), or the form autograd needs."""
-    from benchmarks.peer_table import entries
+    from fastact.benchmarks.peer_table import entries
 
     F = torch.nn.functional
     autograd_forms = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import ELEMENTWISE
 
-from analysis.oracle import validate
+from fastact.analysis.oracle import validate
 
 
 @pytest.mark.parametrize("act", ELEMENTWISE, ids=lambda a: a.name)

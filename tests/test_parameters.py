@@ -200,8 +200,8 @@ def test_every_parameterised_function_has_a_rule():
 
 def _claim_holds(f, x: np.ndarray, p: np.ndarray, got: np.ndarray, dtype: np.dtype) -> list[str]:
     """Ordinary points: within the registry's claim of the mpmath reference."""
-    from analysis.metrics import ulp_error
-    from analysis.references import hi_lo, mp_values
+    from fastact.analysis.metrics import ulp_error
+    from fastact.analysis.references import hi_lo, mp_values
 
     hi, lo = hi_lo(mp_values(f, x, p))
     err = ulp_error(got, hi, lo, dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.peer_table import DOC, LIBS, TABLE, entries
+from fastact.benchmarks.peer_table import DOC, LIBS, TABLE, entries
 from fastact.registry import NAMES, get
 
 
@@ -20,7 +20,7 @@ def test_every_entry_names_a_function_and_a_library():
 
 
 def test_the_bench_times_the_tables_entries():
-    from benchmarks.peers import Libraries
+    from fastact.benchmarks.peers import Libraries
 
     libs = Libraries(["numpy", "scipy"], 1)
     for name in TABLE:
@@ -30,7 +30,7 @@ def test_the_bench_times_the_tables_entries():
 
 
 def test_the_report_measures_the_tables_entries():
-    from analysis.peers import numpy_peers
+    from fastact.analysis.peers import numpy_peers
 
     for name in TABLE:
         peers = numpy_peers(get(name))

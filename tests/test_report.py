@@ -13,12 +13,12 @@ import sys
 import numpy as np
 import pytest
 
-from analysis import bfloat16, exhaustive
-from analysis.exact import exact
-from analysis.formats import round_to
-from analysis.inputs import hard_inputs
-from analysis.metrics import ErrorStats, ulp_error
-from analysis.references import correctly_rounded
+from fastact.analysis import bfloat16, exhaustive
+from fastact.analysis.exact import exact
+from fastact.analysis.formats import round_to
+from fastact.analysis.inputs import hard_inputs
+from fastact.analysis.metrics import ErrorStats, ulp_error
+from fastact.analysis.references import correctly_rounded
 from fastact.cli import main
 from fastact.registry import get, get_grad
 
@@ -254,9 +254,9 @@ def test_bad_arguments_exit_2_from_the_command_line(tmp_path):
 
 
 def test_source_doc_hard_sigmoid_loses_millions_of_ulp():
-    from analysis.formats import FORMATS
-    from analysis.peers import numpy_peers
-    from analysis.sweeps import Sweep, measure
+    from fastact.analysis.formats import FORMATS
+    from fastact.analysis.peers import numpy_peers
+    from fastact.analysis.sweeps import Sweep, measure
 
     act = get("hard_sigmoid")
     x = np.array([np.nextafter(np.float32(-2.5), np.float32(0))], np.float32)
@@ -337,7 +337,7 @@ def test_report_html_renders_in_chromium(small_report, tmp_path):
 
 
 def test_progress_bar_on_a_terminal_lines_elsewhere():
-    from analysis.progress import Progress
+    from fastact.analysis.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

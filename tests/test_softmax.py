@@ -7,9 +7,9 @@ import pytest
 from conftest import ROWWISE, rowwise, ufunc
 
 import fastact
-from analysis.metrics import ulp_error
-from analysis.references import hi_lo, mp_rows
-from analysis.rows import row_reference
+from fastact.analysis.metrics import ulp_error
+from fastact.analysis.references import hi_lo, mp_rows
+from fastact.analysis.rows import row_reference
 
 LAYOUT_LENGTHS = (1, 7, 2048, 2049, 5000)  # one element, short, one block, a block and one, several
 

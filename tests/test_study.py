@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from analysis.circles import make_circles, split
-from analysis.mlp import MLP, train
+from fastact.analysis.circles import make_circles, split
+from fastact.analysis.mlp import MLP, train
 
 
 def test_circles_statistics():

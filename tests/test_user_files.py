@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import atomic, report
-from analysis.atomic import MANIFEST, OutputError, atomic_dir, check_target
+from fastact.analysis import atomic, report
+from fastact.analysis.atomic import MANIFEST, OutputError, atomic_dir, check_target
 from fastact.cli import main
 
 TINY_REPORT = ["--functions", "relu", "--dtypes", "float16", "--samples", "1000"]
@@ -231,7 +231,7 @@ def test_failed_run_into_a_new_directory_leaves_none(tmp_path):
 
 @pytest.mark.parametrize("umask", [0o022, 0o077])
 def test_bench_files_follow_the_umask(umask, tmp_path):
-    from benchmarks import output
+    from fastact.benchmarks import output
 
     old = os.umask(umask)
     try:

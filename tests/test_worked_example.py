@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import fastact
-from analysis.references import correctly_rounded, mp_rows, round_exact
+from fastact.analysis.references import correctly_rounded, mp_rows, round_exact
 from fastact.registry import get
 
 X = np.array([-2, -1, 0, 2, 3, 5], dtype=np.float16)

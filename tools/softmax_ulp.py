@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 import fastact
-from analysis.metrics import ulp_error
-from analysis.rows import row_reference
+from fastact.analysis.metrics import ulp_error
+from fastact.analysis.rows import row_reference
 
 
 def main() -> None:

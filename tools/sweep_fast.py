@@ -121,7 +121,7 @@ def sweep_f32(name: str, params: tuple[float, ...], sample: int = 0, chunk: int 
 
 def sweep_f16(name: str, params: tuple[float, ...]) -> tuple[float, float]:
     """(max float16 ULP, where) over all 65536 float16 inputs, by analysis.metrics.ulp_error."""
-    from analysis.metrics import ulp_error
+    from fastact.analysis.metrics import ulp_error
 
     x = np.arange(2**16, dtype=np.uint16).view(np.float16)
     ps16 = tuple(np.float16(p) for p in params)
@@ -148,8 +148,8 @@ def speed(name: str, params: tuple[float, ...], size: int) -> dict[str, float]:
     the composites PyTorch users write for swish/gelu_sigmoid."""
     import torch
 
-    from benchmarks.harness import inputs
-    from benchmarks.peer_table import entries, torch_params
+    from fastact.benchmarks.harness import inputs
+    from fastact.benchmarks.peer_table import entries, torch_params
     from fastact.constants import GELU_SIGMOID_K
 
     torch.set_num_threads(1)
