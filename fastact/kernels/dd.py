@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import bits_f32, bits_f64, f32_bits, f32_to_half, f64_bits, fma, jit, like
+from .._numba import bits_f32, bits_f64, f32_bits, f32_to_bf16, f32_to_half, f64_bits, fma, jit, like
 
 _INF = np.inf
 
@@ -102,11 +102,42 @@ def f64_to_half(x):
 
 
 @jit
-def dd32_to_half(hi, lo):
-    """float32 pair hi + lo -> float16 bits with one rounding (round-to-odd at 24 bits, then
-    to nearest at 11: 24 >= 2*11 + 2)."""
+def dd32_round_odd(hi, lo):
+    """float32 pair hi + lo -> float32 rounded to odd (24 bits, sticky)."""
     s, e = two_sum(hi, lo)
     b = f32_bits(s)
     toward_zero = ((f32_bits(e) ^ b) >> 31) & 1  # e opposite to s: the odd neighbour is below |s|
     odd = bits_f32((b - toward_zero) | 1)
-    return f32_to_half(odd if (e != np.float32(0.0)) & (abs(s) < _INF) else s)
+    return odd if (e != np.float32(0.0)) & (abs(s) < _INF) else s
+
+
+@jit
+def dd32_to_half(hi, lo):
+    """float32 pair hi + lo -> float16 bits with one rounding (round-to-odd at 24 bits, then
+    to nearest at 11: 24 >= 2*11 + 2)."""
+    return f32_to_half(dd32_round_odd(hi, lo))
+
+
+_P64_32 = np.float32(2.0**-64)
+_TWO64_32 = np.float32(2.0**64)
+
+
+@jit
+def dd32_to_bf16(hi, lo, s64):
+    """(hi + lo) * 2^n, s64 = 2^(n + 64) (n <= 0), -> bfloat16 bits with one rounding.
+
+    hi + lo is rounded to odd at 24 bits (w); w 2^n is exact unless it falls below 2^-126,
+    where float32's grid (2^-149) is still 16 bits finer than bfloat16's (2^-133): there the
+    product's own rounding is made odd too (its error's sign from the exact w 2^(n+64) and
+    the result scaled back up), so the final nearest-even rounding at 8 bits is the only
+    one (24 >= 2*8 + 2, and on the subnormal grids).  ``s64 = 2^64`` (n = 0): w itself, for
+    any finite w (w s64 would overflow above 2^64).  Needs |hi| s64 finite when n < 0.
+    """
+    w = dd32_round_odd(hi, lo)
+    t = w * s64  # exact: a power of two, and |w| s64 stays normal for n + 64 >= -85
+    p = t * _P64_32  # rounds only below 2^-126
+    b = f32_bits(p)
+    away = 1 - ((((f32_bits(p * _TWO64_32 - t)) ^ b) >> 31) & 1)  # |p| > |w 2^n|: the odd one is below
+    odd = bits_f32((b - away) | 1)
+    v = odd if (p * _TWO64_32 != t) & (abs(t) < _INF) else p
+    return f32_to_bf16(w if s64 == _TWO64_32 else v)
