@@ -882,7 +882,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "sigmoid",
         "s (1 - s) = e / (1 + e)^2, e = exp(-|x|)",
-        with_f32(by_result(dsm.sigmoid_to32, dsm.sigmoid_f64), dfl.sigmoid_f32),
+        with_f32(by_result(dsm.sigmoid_to32, dsm.sigmoid_f64), dfl.sigmoid_f32, bf16=dfl.sigmoid_bf16),
         _dsig,
         oracle=lambda np, sp, x: sp.expit(x) * sp.expit(-x),
         special="+-inf -> 0; NaN -> NaN",
@@ -901,7 +901,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "tanh",
         "1 - tanh^2 = 4e / (1 + e)^2, e = exp(-2|x|)",
-        with_f32(by_result(dsm.tanh_to32, dsm.tanh_f64), dfl.tanh_f32),
+        with_f32(by_result(dsm.tanh_to32, dsm.tanh_f64), dfl.tanh_f32, bf16=dfl.tanh_bf16),
         lambda mp, x: mp.sech(x) ** 2,
         oracle=lambda np, sp, x: 1.0 / np.cosh(x) ** 2,
         special="+-inf -> 0; NaN -> NaN",
@@ -988,7 +988,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "silu",
         "s (1 + x (1 - s)), s = sigmoid(x)",
-        with_f32(by_result(dsm.silu_to32, dsm.silu_f64), dfl.silu_f32),
+        with_f32(by_result(dsm.silu_to32, dsm.silu_f64), dfl.silu_f32, bf16=dfl.silu_bf16),
         lambda mp, x: _sig_lin(mp, x, x),
         oracle=lambda np, sp, x: _o_sig_lin(np, sp, x, x),
         special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",

@@ -140,9 +140,14 @@ def test_bfloat16_dtypes_follow_numpy():
     fastact.gelu(z, out=z)
     assert np.array_equal(z.view(np.uint16), y.view(np.uint16))
     assert fastact.gelu.types == ["e->e", "f->f", "d->d"]  # the user loop is not a builtin type
-    # no loop: TypeError naming the function
-    with pytest.raises(TypeError, match="leaky_relu"):
+    # no loop: NumPy's own TypeError, naming the function (not the dtypes: README, bfloat16)
+    msg = "ufunc '{}' not supported for the input types, and the inputs could not be safely coerced"
+    with pytest.raises(TypeError, match=msg.format("leaky_relu")):
         fastact.leaky_relu(x, np.ones(7, np.complex64))
+    with pytest.raises(TypeError, match=msg.format("leaky_relu")):
+        fastact.leaky_relu(x, np.complex64(1))
+    with pytest.raises(TypeError, match=msg.format("gelu")):
+        fastact.gelu(np.array([1 + 1j]))
 
 
 def test_without_ml_dtypes_nothing_changes():
