@@ -145,15 +145,14 @@ class Activation:
         return GRADS_OF.get(self.name, ())
 
 
-def native(fn: Any, wide_bf16: bool = False) -> dict[str, Kernel]:
-    """A kernel generic over the storage type (float16 computes in float32).  bfloat16 in
-    float32 too, where the float32 result is exact (selects, constants: rounding it again
-    is the one rounding); ``wide_bf16``: in float64 instead, for results float32 would
-    round (leaky_relu's slope * x below 2^-126, where float32 has fewer than 16 bits)."""
-    kernels = {d: Kernel(fn, "native", "native") for d in (*DTYPES, BF16)}
-    if wide_bf16:
-        kernels[BF16] = Kernel(fn, "f64", "f64")
-    return kernels
+def native(fn: Any) -> dict[str, Kernel]:
+    """A kernel generic over the storage type (float16 and bfloat16 compute in float32).
+
+    For bfloat16 the float32 result is exact, so rounding it is the one rounding: selects,
+    constants, and leaky_relu's slope * x: a product of two 8-bit significands has 16 bits,
+    exact in float32 down to 2^-134; a smaller one rounds to 0 in bfloat16, and float32's
+    rounding of it reaches at most 2^-134, which still rounds to (even) 0."""
+    return {d: Kernel(fn, "native", "native") for d in (*DTYPES, BF16)}
 
 
 SMOOTH_ULP = {"float16": 0.5, "float32": 1.0, "float64": 2.0, "bfloat16": 0.5}
@@ -175,15 +174,22 @@ def by_result(
     }
 
 
-def with_f32(kernels: dict[str, Kernel], fn: Any, fn16: Any = None, bf16: Any = None) -> dict[str, Kernel]:
+def with_f32(
+    kernels: dict[str, Kernel], fn: Any, fn16: Any = None, bf16: Any = None, bf16_from_f32: bool = False
+) -> dict[str, Kernel]:
     """Replace the float32 loop's kernel by a float32-arithmetic one (and float16's, bfloat16's
     by ones returning the storage's bits rounded once from the same unrounded value; without
-    them those loops keep ``kernels``' float64-arithmetic ones)."""
+    them those loops keep ``kernels``' float64-arithmetic ones).  ``bf16_from_f32``: bfloat16
+    rounds ``fn``'s correctly rounded float32 result once more, which is one rounding when
+    that result is a bfloat16 midpoint only where the exact value is (hard_sigmoid's
+    (x + c)/d: see ``piecewise._shift_div_f32``)."""
     out = {**kernels, "float32": Kernel(fn, "native", "native")}
     if fn16 is not None:
         out["float16"] = Kernel(fn16, "native", "bits")
     if bf16 is not None:
         out[BF16] = Kernel(bf16, "native", "bits")
+    if bf16_from_f32:
+        out[BF16] = out["float32"]
     return out
 
 
@@ -240,7 +246,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="leaky_relu",
         formula="x if x > 0 else negative_slope * x",
-        kernels=native(piecewise.leaky_relu, wide_bf16=True),
+        kernels=native(piecewise.leaky_relu),
         params=("negative_slope",),
         reference=lambda mp, x, a: x if x > 0 else a * x,
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * x),
@@ -261,7 +267,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="prelu",
         formula="x if x > 0 else weight * x  (weight broadcasts, e.g. per channel)",
-        kernels=native(piecewise.leaky_relu, wide_bf16=True),
+        kernels=native(piecewise.leaky_relu),
         params=("weight",),
         reference=lambda mp, x, a: x if x > 0 else a * x,
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * x),
@@ -277,7 +283,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             {"float64": Kernel(piecewise.hard_sigmoid, "f64", "dd")},
             piecewise.hard_sigmoid_f32,
             piecewise.hard_sigmoid_f16,
-            piecewise.hard_sigmoid_bf16,
+            bf16_from_f32=True,
         ),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 2.5) / 5.0, 0.0, 1.0),
@@ -294,7 +300,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             {"float64": Kernel(piecewise.hard_sigmoid6, "f64", "dd")},
             piecewise.hard_sigmoid6_f32,
             piecewise.hard_sigmoid6_f16,
-            piecewise.hard_sigmoid6_bf16,
+            bf16_from_f32=True,
         ),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 3.0) / 6.0, 0.0, 1.0),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import bits_f32, bits_f64, f32_bits, f32_to_bf16, f32_to_half, f64_bits, fma, jit, like
+from .._numba import bits_f32, bits_f64, f32_bits, f32_to_bf16_off, f32_to_half, f64_bits, fma, jit, like
 
 _INF = np.inf
 
@@ -120,24 +120,24 @@ def dd32_to_half(hi, lo):
 
 _P64_32 = np.float32(2.0**-64)
 _TWO64_32 = np.float32(2.0**64)
+_ZERO32 = np.float32(0.0)
 
 
 @jit
 def dd32_to_bf16(hi, lo, s64):
     """(hi + lo) * 2^n, s64 = 2^(n + 64) (n <= 0), -> bfloat16 bits with one rounding.
 
-    hi + lo is rounded to odd at 24 bits (w); w 2^n is exact unless it falls below 2^-126,
-    where float32's grid (2^-149) is still 16 bits finer than bfloat16's (2^-133): there the
-    product's own rounding is made odd too (its error's sign from the exact w 2^(n+64) and
-    the result scaled back up), so the final nearest-even rounding at 8 bits is the only
-    one (24 >= 2*8 + 2, and on the subnormal grids).  ``s64 = 2^64`` (n = 0): w itself, for
-    any finite w (w s64 would overflow above 2^64).  Needs |hi| s64 finite when n < 0.
+    |lo| <= |hi| (a normalised pair, or lo a sticky bit).  y = fl(hi + lo) 2^n is the value
+    rounded to float32 (twice below 2^-126: to 24 bits, then to float32's subnormal grid
+    2^-149, still 16 bits finer than bfloat16's 2^-133).  Rounding y to bfloat16 is the
+    correct rounding unless y is exactly a bfloat16 midpoint (low 16 bits 0x8000) and the
+    value is not: then it rounds towards the value (``f32_to_bf16_off``), by the sign of
+    z = (y 2^64 - u s64) - e s64 (u = fl(hi + lo), e = hi + lo - u: both terms exact, the
+    first nonzero only after the subnormal rounding, and then larger than the second).
+    ``s64 = 2^64`` (n = 0) for any finite pair; ``|hi| s64`` must be finite when n < 0.
     """
-    w = dd32_round_odd(hi, lo)
-    t = w * s64  # exact: a power of two, and |w| s64 stays normal for n + 64 >= -85
-    p = t * _P64_32  # rounds only below 2^-126
-    b = f32_bits(p)
-    away = 1 - ((((f32_bits(p * _TWO64_32 - t)) ^ b) >> 31) & 1)  # |p| > |w 2^n|: the odd one is below
-    odd = bits_f32((b - away) | 1)
-    v = odd if (p * _TWO64_32 != t) & (abs(t) < _INF) else p
-    return f32_to_bf16(w if s64 == _TWO64_32 else v)
+    u = hi + lo
+    e = (hi - u) + lo  # exact (fast two-sum): the sign of the first rounding's error
+    y = u * (s64 * _P64_32)
+    d = _ZERO32 if s64 == _TWO64_32 else y * _TWO64_32 - u * s64  # the second rounding's error, scaled
+    return f32_to_bf16_off(y, d - e * s64)  # sign(y - value) breaks y's midpoint ties
