@@ -273,18 +273,22 @@ def _x_sigmoid_bf16(x, t, t_lo, cut):
     p = x * q_hi
     pl = fma(x, q_hi, -p) + x * q_lo
     pl = _SUB if abs(x) < _F(2.0**-60) else pl
-    h = dd32_to_bf16(p, pl, _TWO64 if abs(t) < _SMALL else s64)
-    h = f32_to_bf16(p) if (abs(p) == math.inf) | (x == _ZERO) else h  # p = x * 0 keeps x's sign
-    return f32_to_bf16(-_ZERO) if x < cut else h
+    # one rounding for every case, special ones as the pair (v, v) unscaled: p = +-inf, or
+    # x = +-0 (p keeps x's sign: v + v does), and -0.0 below ``cut`` (and at -inf)
+    special = (abs(p) == math.inf) | (x == _ZERO)
+    v = -_ZERO if x < cut else p
+    plain = special | (x < cut) | (abs(t) < _SMALL)
+    return dd32_to_bf16(v, v if special | (x < cut) else pl, _TWO64 if plain else s64)
 
 
 @_kernel
 def gelu_sigmoid_bf16(x):
-    """bfloat16 x sigmoid(1.702 x), t = 1.702 x as a float32 pair (bfloat16 bits); x above 20
-    (where 1.702 x may overflow: bfloat16 reaches float32's range)."""
+    """bfloat16 x sigmoid(1.702 x), t = 1.702 x as a float32 pair (bfloat16 bits)."""
     t, t_lo = _gelu_sigmoid_arg_f32(x)
-    h = _x_sigmoid_bf16(x, t, t_lo, _GS_LOW)
-    return f32_to_bf16(x) if x > _GS_HIGH else h
+    # t >= 20 (1.702 x may overflow: bfloat16 reaches float32's range): t = 20, whose
+    # x sigmoid(20) = x (1 - 2^-28.9) rounds to x, as x sigmoid(t) does
+    high = t >= _GS_HIGH
+    return _x_sigmoid_bf16(x, _GS_HIGH if high else t, _ZERO if high else t_lo, _GS_LOW)
 
 
 @_kernel
