@@ -14,9 +14,9 @@ the float32 loop.  Which kernel serves bfloat16 is the registry's ``kernels["bfl
 (its helpers fill it in); this module builds what it says.  Values are rounded once:
 
 * float32-arithmetic pair kernels (``"bits"``: sigmoid, silu, gelu_sigmoid, softplus,
-  log_sigmoid, hard_sigmoid, hard_sigmoid6 and the derivatives built from sigmoid's):
-  the float32 loop's unrounded pair, rounded to odd at 24 bits and then to nearest
-  bfloat16 (``kernels.dd.dd32_to_bf16``), 2^n applied inside that rounding.
+  log_sigmoid, the derivatives of sigmoid, tanh, silu, softplus, log_sigmoid): the float32
+  loop's unrounded pair rounded once (``kernels.dd.dd32_to_bf16``: its float32 rounding,
+  a bfloat16 midpoint tie broken by the pair's error), 2^n applied inside that rounding.
 * float64 kernels (``"f64"``/``"dd"``: the float32 loop's ``<name>_to32``, accurate to
   ~2^-30 for every float32 input, so for every bfloat16): the value rounded once on its
   64-bit pattern (``convert.f64_bf16``), subnormal results included.  Not
@@ -25,7 +25,9 @@ the float32 loop.  Which kernel serves bfloat16 is the registry's ``kernels["bfl
   that the float64 kernel returns exactly (gelu's x/2 at subnormal x, swish_beta's x^2/4
   at small x), the registry wraps the kernel (``activations.bf16_ties``).
 * float32 results that are exact (``"native"``: selects and constants, relu, hard_tanh,
-  the piecewise derivatives), rounded once to bfloat16.  The fast tier's ``"native"``
+  the piecewise derivatives, leaky_relu's products of two bfloat16), or correctly rounded
+  quotients that sit on a bfloat16 midpoint only where the exact value does (hard_sigmoid,
+  hard_sigmoid6, hard_swish'), rounded once more to bfloat16.  The fast tier's ``"native"``
   kernels too: a float32 ULP is 2^-16 of a bfloat16 ULP, so a 4 ULP float32 kernel is
   within 0.5 + 2^-14 bfloat16 ULP.
 * row functions (softmax family): the float32 rows' kernels, which read any 2-byte

@@ -861,7 +861,10 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "hard_swish",
         "(2x + 3)/6 if -3 < x < 3, 0 if x <= -3, 1 if x >= 3",
-        by_result(dpw.hard_swish_to32, dpw.hard_swish, ret64="dd"),
+        {
+            **by_result(dpw.hard_swish_to32, dpw.hard_swish, ret64="dd"),
+            BF16: Kernel(dpw.hard_swish_bf16, "native", "native"),
+        },
         lambda mp, x: mp.mpf(0) if x <= -3 else mp.mpf(1) if x >= 3 else (2 * x + 3) / 6,
         oracle=lambda np, sp, x: np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6)),
         special=_PW.format("hardswish") + " (0 at -3, 1 at 3)",
