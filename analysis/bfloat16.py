@@ -1,9 +1,10 @@
 """bfloat16 without a bfloat16 dtype: values are carried as float32 arrays.
 
 bfloat16 is the top half of a float32: sign, the same 8 exponent bits, 7 stored
-significand bits (precision p = 8).  Every bfloat16 value is exactly a float32, so
-fastact's float32 loops compute on it and the result is rounded to bfloat16, as
-frameworks do when they "upcast, compute, downcast".
+significand bits (precision p = 8).  Every bfloat16 value is exactly a float32, so the
+report carries inputs and results as float32 arrays; ``call`` runs fastact's own bfloat16
+loops on them (ml_dtypes installed), or else the float32 loops with the result rounded to
+bfloat16, as frameworks do when they "upcast, compute, downcast".
 """
 
 from __future__ import annotations

@@ -197,8 +197,9 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         _inputs_note(res),
         "",
-        "bfloat16 results are fastact's float32 results rounded to bfloat16 (nearest even): a second rounding, "
-        "so a correctly rounded float32 value can still miss the correctly rounded bfloat16 one.",
+        "bfloat16 results are fastact's own bfloat16 loops (ml_dtypes' dtype: bfloat16 in, bfloat16 out, "
+        "rounded once); without ml_dtypes, fastact's float32 results rounded to bfloat16 (a second rounding, "
+        "which can miss the correctly rounded bfloat16 value even from a correctly rounded float32 one).",
         "",
         "## Headline",
         "",

@@ -355,6 +355,35 @@ def f32_to_bf16(typingctx, x):
 
 
 @intrinsic
+def f32_to_bf16_off(typingctx, y, z):
+    """float32 ``y`` standing for a value a hair off it -> bfloat16 bits, rounded once.
+
+    ``z``: the sign of y - value (0: y is the value).  As ``f32_to_bf16``, except that a
+    y exactly on a bfloat16 midpoint (low 16 bits 0x8000) with z != 0 rounds towards the
+    value, not to even: the bias added is 0x7fff + (z opposite in sign to y) instead of
+    0x7fff + lsb.  In i32 lanes, as ``f32_to_bf16``.
+    """
+    if not (y == z == types.float32):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i32 = ir.IntType(32)
+        c = lambda v: ir.Constant(i32, v)  # noqa: E731
+        b = builder.bitcast(args[0], i32)
+        zb = builder.bitcast(args[1], i32)
+        off = builder.fcmp_ordered("!=", args[1], ir.Constant(ir.FloatType(), 0.0))
+        mid = builder.and_(builder.icmp_unsigned("==", builder.and_(b, c(0xFFFF)), c(0x8000)), off)
+        lsb = builder.and_(builder.lshr(b, c(16)), c(1))
+        away = builder.lshr(builder.xor(zb, b), c(31))  # y below the value in magnitude: round up
+        r = builder.lshr(builder.add(builder.add(b, c(0x7FFF)), builder.select(mid, away, lsb)), c(16))
+        q = builder.or_(builder.lshr(b, c(16)), c(0x40))
+        nan = builder.fcmp_unordered("uno", args[0], args[0])
+        return builder.trunc(builder.select(nan, q, r), ir.IntType(16))
+
+    return types.int16(types.float32, types.float32), codegen
+
+
+@intrinsic
 def fma(typingctx, a, b, c):
     """Fused multiply-add ``a*b + c`` with one rounding (``llvm.fma``)."""
     if not (a == b == c and isinstance(a, types.Float)):

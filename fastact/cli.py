@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .registry import ACTIVATIONS, DERIVATIVES, DTYPES, FAST_BY_NAME, Activation, Derivative
+from .registry import ACTIVATIONS, BF16, DERIVATIVES, DTYPES, FAST_BY_NAME, Activation, Derivative
 
 
 def _row(act: Activation) -> list[str]:
@@ -49,7 +49,8 @@ def _tier(act: Activation) -> str:
     fast = FAST_BY_NAME.get(act.name)
     if fast is None:
         return "= exact"
-    return "own kernels, max ULP " + "/".join(f"{fast.max_ulp[d]:g}" for d in DTYPES) + " (f16/f32/f64)"
+    claims = "/".join(f"{fast.max_ulp[d]:g}" for d in (*DTYPES, BF16))
+    return f"own kernels, max ULP {claims} (f16/f32/f64/bf16)"
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -2,7 +2,10 @@
 
 Each ``Activation`` says what the function is (name, formula, parameters, the
 exact function an approximation stands for, its high-precision reference) and how
-each dtype is computed (``Kernel`` per float16/float32/float64).  The ufunc
+each dtype is computed (``Kernel`` per float16/float32/float64, the NumPy loops ``DTYPES``
+that ``build`` compiles, and per ``"bfloat16"``, the ml_dtypes loop ``fastact.bfloat16``
+registers).  The helpers below (``native``, ``by_result``, ``with_f32``, ``rowwise``)
+fill in every dtype, bfloat16 included, so a new entry gets all four loops.  The ufunc
 builder, ``fastact list``, the tests, the accuracy report and the benchmark all
 read this table; adding a function means a kernel plus one entry here.
 Derivatives (``DERIVATIVES``, served as ``fastact.grad``) are declared the same way, each
@@ -21,12 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .activations import bf16_ties, piecewise, rational, smooth, smooth_f32, softmax
 from .activations import derivatives_f32 as dfl
 from .activations import derivatives_piecewise as dpw
 from .activations import derivatives_rows as drows
 from .activations import derivatives_smooth as dsm
 from .activations import fast as fast_f32
-from .activations import piecewise, rational, smooth, smooth_f32, softmax
 from .constants import (
     GELU_SIGMOID_K,
     GELU_SIGMOID_K_DEC,
@@ -38,8 +41,9 @@ from .constants import (
     SELU_SCALE_DEC,
 )
 
-DTYPES = ("float16", "float32", "float64")  # the ufuncs' loops
-EXTRA_DTYPES = ("bfloat16",)  # ml_dtypes' bfloat16 (the bfloat16 extra): loops only when it is installed
+DTYPES = ("float16", "float32", "float64")  # NumPy's own loops, compiled by build.build
+BF16 = "bfloat16"  # ml_dtypes' dtype: a kernel in every entry, loops added by fastact.bfloat16
+EXTRA_DTYPES = (BF16,)  # loops only when ml_dtypes is installed (the bfloat16 extra)
 # every format the report measures, narrowest first (bfloat16 is 16 bits: after float16, before float32)
 FORMATS = (DTYPES[0], *EXTRA_DTYPES, *DTYPES[1:])
 _CHARS = {"float16": "e", "float32": "f", "float64": "d"}
@@ -57,8 +61,12 @@ class Kernel:
     float32 pass float32, float64 passes float64) or ``"row"`` (a row kernel, given
     pointers: see ``_loops``).
     ``ret``: ``"dd"`` (normalised double-double), ``"f64"``, ``"native"``, ``"bits"``
-    (float16 loops only: the kernel returns the float16's bits, already rounded) or
-    ``"row"`` (with ``arg="row"``: the kernel writes its row itself).
+    (float16 and bfloat16 loops only: the kernel returns the storage's bits, already
+    rounded) or ``"row"`` (with ``arg="row"``: the kernel writes its row itself).
+
+    bfloat16 (``kernels["bfloat16"]``): ``"native"`` means float32 arithmetic, and a
+    ``"native"`` result is rounded once more from float32, so it is correctly rounded only
+    where the float32 result is exact (selects, constants) or for the fast tier's bound.
     """
 
     fn: Any
@@ -74,7 +82,7 @@ class Kernel:
 class Activation:
     name: str
     formula: str
-    kernels: dict[str, Kernel]  # dtype name -> Kernel
+    kernels: dict[str, Kernel]  # dtype name (DTYPES and "bfloat16") -> Kernel
     reference: Callable[..., Any]  # (mp, x, *params) -> mpf; rows: (mp, list) -> list
     # fast float64 reference for million-point sweeps: (np, special, x, *params) -> array,
     # NumPy/SciPy in cancellation-free forms, sharing no code with fastact's kernels
@@ -93,7 +101,14 @@ class Activation:
     knees: tuple[float, ...] = ()  # points where accuracy is hard (breakpoints, cancellation)
     examples: dict[str, tuple[float, ...]] = field(default_factory=dict)  # typical parameter values (tests, report)
     # the accuracy we claim and test, in ULP per dtype; 0.5 means correctly rounded
-    max_ulp: dict[str, float] = field(default_factory=lambda: {"float16": 0.5, "float32": 0.5, "float64": 0.5})
+    max_ulp: dict[str, float] = field(
+        default_factory=lambda: {"float16": 0.5, "float32": 0.5, "float64": 0.5, "bfloat16": 0.5}
+    )
+
+    def __post_init__(self) -> None:
+        missing = [d for d in (*DTYPES, BF16) if d not in self.kernels]
+        if missing:
+            raise ValueError(f"{self.name}: no kernel for {', '.join(missing)} (every entry declares all four)")
 
     def example_params(self) -> list[tuple[float, ...]]:
         """Parameter tuples to test and measure with (``[()]`` without parameters)."""
@@ -136,37 +151,58 @@ class Activation:
 
 
 def native(fn: Any) -> dict[str, Kernel]:
-    """A kernel generic over the storage type (float16 computes in float32)."""
-    return {d: Kernel(fn, "native", "native") for d in DTYPES}
+    """A kernel generic over the storage type (float16 and bfloat16 compute in float32).
+
+    For bfloat16 the float32 result is exact, so rounding it is the one rounding: selects,
+    constants, and leaky_relu's slope * x: a product of two 8-bit significands has 16 bits,
+    exact in float32 down to 2^-134; a smaller one rounds to 0 in bfloat16, and float32's
+    rounding of it reaches at most 2^-134, which still rounds to (even) 0."""
+    return {d: Kernel(fn, "native", "native") for d in (*DTYPES, BF16)}
 
 
-SMOOTH_ULP = {"float16": 0.5, "float32": 1.0, "float64": 2.0}
+SMOOTH_ULP = {"float16": 0.5, "float32": 1.0, "float64": 2.0, "bfloat16": 0.5}
 
 
-def by_result(to32: Any, f64: Any, ret32: str = "f64", ret64: str = "f64") -> dict[str, Kernel]:
-    """float16/float32 from ``to32`` (float64 arithmetic good for their results: ``<name>_to32``),
-    float64 from ``f64`` (``<name>_f64``), each rounded once; ``ret*="dd"`` for a kernel
-    returning a double-double."""
+def by_result(
+    to32: Any, f64: Any, ret32: str = "f64", ret64: str = "f64", tie: Callable[[Any], Any] | None = None
+) -> dict[str, Kernel]:
+    """float16/float32/bfloat16 from ``to32`` (float64 arithmetic good for float32 results on
+    every float32 input: ``<name>_to32``), float64 from ``f64`` (``<name>_f64``), each rounded
+    once; ``ret*="dd"`` for a kernel returning a double-double.  ``tie``: a ``bf16_ties``
+    wrapper for bfloat16, where f is a hair off a bfloat16 midpoint that ``to32`` returns
+    exactly (x/2 at subnormal x)."""
     return {
         "float16": Kernel(to32, "f64", ret32),
         "float32": Kernel(to32, "f64", ret32),
         "float64": Kernel(f64, "f64", ret64),
+        BF16: Kernel(tie(to32) if tie else to32, "f64", ret32),
     }
 
 
-def with_f32(kernels: dict[str, Kernel], fn: Any, fn16: Any = None) -> dict[str, Kernel]:
-    """Replace the float32 loop's kernel by a float32-arithmetic one (and float16's by one
-    returning float16 bits rounded once from the same unrounded value)."""
+def with_f32(
+    kernels: dict[str, Kernel], fn: Any, fn16: Any = None, bf16: Any = None, bf16_from_f32: bool = False
+) -> dict[str, Kernel]:
+    """Replace the float32 loop's kernel by a float32-arithmetic one (and float16's, bfloat16's
+    by ones returning the storage's bits rounded once from the same unrounded value; without
+    them those loops keep ``kernels``' float64-arithmetic ones).  ``bf16_from_f32``: bfloat16
+    rounds ``fn``'s correctly rounded float32 result once more, which is one rounding when
+    that result is a bfloat16 midpoint only where the exact value is (hard_sigmoid's
+    (x + c)/d: see ``piecewise._shift_div_f32``)."""
     out = {**kernels, "float32": Kernel(fn, "native", "native")}
     if fn16 is not None:
         out["float16"] = Kernel(fn16, "native", "bits")
+    if bf16 is not None:
+        out[BF16] = Kernel(bf16, "native", "bits")
+    if bf16_from_f32:
+        out[BF16] = out["float32"]
     return out
 
 
 def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
     """Row kernels ``row(xp, yp, kp, n, storage_type)`` on contiguous rows (``kp``: the mask, for
-    masked kernels); float16 rows use the float32 one."""
-    return {d: Kernel(f64 if d == "float64" else f32, "row", "row") for d in DTYPES}
+    masked kernels); float16 and bfloat16 rows use the float32 one (it reads and writes any
+    2-byte storage through ``convert.widen``/``narrow``)."""
+    return {d: Kernel(f64 if d == "float64" else f32, "row", "row") for d in (*DTYPES, BF16)}
 
 
 def _softmax_ref(mp: Any, row: list) -> list:
@@ -252,6 +288,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             {"float64": Kernel(piecewise.hard_sigmoid, "f64", "dd")},
             piecewise.hard_sigmoid_f32,
             piecewise.hard_sigmoid_f16,
+            bf16_from_f32=True,
         ),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 2.5) / 5.0, 0.0, 1.0),
@@ -268,6 +305,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             {"float64": Kernel(piecewise.hard_sigmoid6, "f64", "dd")},
             piecewise.hard_sigmoid6_f32,
             piecewise.hard_sigmoid6_f16,
+            bf16_from_f32=True,
         ),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 3.0) / 6.0, 0.0, 1.0),
@@ -340,7 +378,10 @@ ACTIVATIONS += (
         name="sigmoid",
         formula="1 / (1 + exp(-x))",
         kernels=with_f32(
-            by_result(smooth.sigmoid_to32, smooth.sigmoid_f64), smooth_f32.sigmoid_f32, smooth_f32.sigmoid_f16
+            by_result(smooth.sigmoid_to32, smooth.sigmoid_f64),
+            smooth_f32.sigmoid_f32,
+            smooth_f32.sigmoid_f16,
+            smooth_f32.sigmoid_bf16,
         ),
         reference=_sig,
         oracle=lambda np, sp, x: sp.expit(x),
@@ -362,6 +403,7 @@ ACTIVATIONS += (
             by_result(smooth.log_sigmoid_to32, smooth.log_sigmoid_f64),
             smooth_f32.log_sigmoid_f32,
             smooth_f32.log_sigmoid_f16,
+            smooth_f32.log_sigmoid_bf16,
         ),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
         oracle=lambda np, sp, x: sp.log_expit(x),
@@ -390,7 +432,7 @@ ACTIVATIONS += (
     Activation(
         name="elu",
         formula="x if x > 0 else alpha * (exp(x) - 1)",
-        kernels=by_result(smooth.elu_to32, smooth.elu_f64),
+        kernels=by_result(smooth.elu_to32, smooth.elu_f64, tie=bf16_ties.elu),
         params=("alpha",),
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0))),
@@ -433,7 +475,10 @@ ACTIVATIONS += (
         name="softplus",
         formula="log(1 + exp(x))",
         kernels=with_f32(
-            by_result(smooth.softplus_to32, smooth.softplus_f64), smooth_f32.softplus_f32, smooth_f32.softplus_f16
+            by_result(smooth.softplus_to32, smooth.softplus_f64),
+            smooth_f32.softplus_f32,
+            smooth_f32.softplus_f16,
+            smooth_f32.softplus_bf16,
         ),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
         oracle=lambda np, sp, x: np.logaddexp(x, 0.0),
@@ -450,7 +495,9 @@ ACTIVATIONS += (
     Activation(
         name="silu",
         formula="x * sigmoid(x)  (swish with beta = 1)",
-        kernels=with_f32(by_result(smooth.silu_to32, smooth.silu_f64), smooth_f32.silu_f32, smooth_f32.silu_f16),
+        kernels=with_f32(
+            by_result(smooth.silu_to32, smooth.silu_f64), smooth_f32.silu_f32, smooth_f32.silu_f16, smooth_f32.silu_bf16
+        ),
         reference=lambda mp, x: x * _sig(mp, x),
         oracle=lambda np, sp, x: x * sp.expit(x),
         peers={"PyTorch": "F.silu", "JAX": "jax.nn.silu / swish", "Keras": "silu / swish", "TF": "tf.nn.silu"},
@@ -460,7 +507,7 @@ ACTIVATIONS += (
     Activation(
         name="swish",
         formula="x * sigmoid(beta * x)",
-        kernels=by_result(smooth.swish_to32, smooth.swish_f64),
+        kernels=by_result(smooth.swish_to32, smooth.swish_f64, tie=bf16_ties.swish),
         params=("beta",),
         reference=lambda mp, x, b: x * _sig(mp, b * x),
         oracle=lambda np, sp, x, b: x * sp.expit(b * x),
@@ -487,7 +534,7 @@ ACTIVATIONS += (
         name="gelu",
         formula="x * Phi(x) = x/2 * erfc(-x / sqrt(2))  (exact GELU)",
         # float16/float32 from short polynomials (~2^-30 relative), float64 from double-doubles
-        kernels=by_result(smooth.gelu_to32, smooth.gelu_f64),
+        kernels=by_result(smooth.gelu_to32, smooth.gelu_f64, tie=bf16_ties.half),
         reference=_gelu_ref,
         oracle=lambda np, sp, x: 0.5 * x * sp.erfc(-x / np.sqrt(2.0)),
         peers={
@@ -502,7 +549,7 @@ ACTIVATIONS += (
     Activation(
         name="gelu_tanh",
         formula=f"x/2 * (1 + tanh(sqrt(2/pi) * (x + {_A} x^3)))",
-        kernels=by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64),
+        kernels=by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64, tie=bf16_ties.half),
         reference=lambda mp, x: x * _sig(mp, 2 * mp.sqrt(2 / mp.pi) * (x + mp.mpf(_A) * x**3)),
         oracle=lambda np, sp, x: x * sp.expit(2 * np.sqrt(2 / np.pi) * (x + GELU_TANH_A * x**3)),
         approximates="gelu",
@@ -522,6 +569,7 @@ ACTIVATIONS += (
             by_result(smooth.gelu_sigmoid_to32, smooth.gelu_sigmoid_f64),
             smooth_f32.gelu_sigmoid_f32,
             smooth_f32.gelu_sigmoid_f16,
+            smooth_f32.gelu_sigmoid_bf16,
         ),
         reference=lambda mp, x: x * _sig(mp, mp.mpf(_K) * x),
         oracle=lambda np, sp, x: x * sp.expit(GELU_SIGMOID_K * x),
@@ -552,7 +600,7 @@ ACTIVATIONS += (
         notes="axis: an int, a tuple or None (all axes); where=: a mask (fastact.rows). float16 rows are computed "
         "in float32/float64. Sums in blocks carried as double-doubles: the claims hold for any row length.",
         # measured (tools/softmax_ulp.py, rows of 1 to 1e7, normal * 3/12/30): 0.50, 2.9, 3.2
-        max_ulp={"float16": 0.51, "float32": 3.0, "float64": 4.0},
+        max_ulp={"float16": 0.51, "float32": 3.0, "float64": 4.0, "bfloat16": 0.51},
     ),
     Activation(
         name="log_softmax",
@@ -574,7 +622,7 @@ ACTIVATIONS += (
         "integer. The claims hold for any row length.",
         # measured (tools/softmax_ulp.py, rows of 1 to 1e7, normal * 3/12/30; tests' 12 x 40 rows * 30):
         # 0.50, 1.04 (float32 terms' exp error when log_softmax is near 0), 2.75
-        max_ulp={"float16": 0.51, "float32": 2.0, "float64": 4.0},
+        max_ulp={"float16": 0.51, "float32": 2.0, "float64": 4.0, "bfloat16": 0.51},
     ),
 )
 
@@ -633,8 +681,8 @@ class Derivative(Activation):
 
 
 ZERO_WINDOW = 0.25  # |x - zero| within which a derivative's accuracy is judged absolutely
-GRAD_ULP = {"float16": 0.5, "float32": 1.0, "float64": 3.0}
-EXACT_ULP = {"float16": 0.5, "float32": 0.5, "float64": 0.5}
+GRAD_ULP = {"float16": 0.5, "float32": 1.0, "float64": 3.0, "bfloat16": 0.5}
+EXACT_ULP = {"float16": 0.5, "float32": 0.5, "float64": 0.5, "bfloat16": 0.5}
 
 
 def _grad(of: str, formula: str, kernels: dict[str, Kernel], reference: Callable[..., Any], **kw: Any) -> Derivative:
@@ -818,7 +866,10 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "hard_swish",
         "(2x + 3)/6 if -3 < x < 3, 0 if x <= -3, 1 if x >= 3",
-        by_result(dpw.hard_swish_to32, dpw.hard_swish, ret64="dd"),
+        {
+            **by_result(dpw.hard_swish_to32, dpw.hard_swish, ret64="dd"),
+            BF16: Kernel(dpw.hard_swish_bf16, "native", "native"),
+        },
         lambda mp, x: mp.mpf(0) if x <= -3 else mp.mpf(1) if x >= 3 else (2 * x + 3) / 6,
         oracle=lambda np, sp, x: np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6)),
         special=_PW.format("hardswish") + " (0 at -3, 1 at 3)",
@@ -845,7 +896,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "sigmoid",
         "s (1 - s) = e / (1 + e)^2, e = exp(-|x|)",
-        with_f32(by_result(dsm.sigmoid_to32, dsm.sigmoid_f64), dfl.sigmoid_f32),
+        with_f32(by_result(dsm.sigmoid_to32, dsm.sigmoid_f64), dfl.sigmoid_f32, bf16=dfl.sigmoid_bf16),
         _dsig,
         oracle=lambda np, sp, x: sp.expit(x) * sp.expit(-x),
         special="+-inf -> 0; NaN -> NaN",
@@ -864,7 +915,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "tanh",
         "1 - tanh^2 = 4e / (1 + e)^2, e = exp(-2|x|)",
-        with_f32(by_result(dsm.tanh_to32, dsm.tanh_f64), dfl.tanh_f32),
+        with_f32(by_result(dsm.tanh_to32, dsm.tanh_f64), dfl.tanh_f32, bf16=dfl.tanh_bf16),
         lambda mp, x: mp.sech(x) ** 2,
         oracle=lambda np, sp, x: 1.0 / np.cosh(x) ** 2,
         special="+-inf -> 0; NaN -> NaN",
@@ -951,7 +1002,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "silu",
         "s (1 + x (1 - s)), s = sigmoid(x)",
-        with_f32(by_result(dsm.silu_to32, dsm.silu_f64), dfl.silu_f32),
+        with_f32(by_result(dsm.silu_to32, dsm.silu_f64), dfl.silu_f32, bf16=dfl.silu_bf16),
         lambda mp, x: _sig_lin(mp, x, x),
         oracle=lambda np, sp, x: _o_sig_lin(np, sp, x, x),
         special="-inf -> -0.0, +inf -> 1 (" + _LIMITS + ")",
@@ -975,7 +1026,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "swish",
         "x^2 s (1 - s), s = sigmoid(beta x)",
-        by_result(dsm.swish_beta_to32, dsm.swish_beta_f64),
+        by_result(dsm.swish_beta_to32, dsm.swish_beta_f64, tie=bf16_ties.swish_beta),
         lambda mp, x, b: x**2 * _dsig(mp, b * x),
         oracle=lambda np, sp, x, b: x**2 * sp.expit(b * x) * sp.expit(-b * x),
         wrt="beta",
@@ -1090,7 +1141,7 @@ class Fast(Activation):
         return ()  # the derivatives are fastact.grad's, of the exact function
 
 
-FAST_ULP = {"float16": 0.501, "float32": 4.0, "float64": 4.0}  # the tier's ceiling (issue 15)
+FAST_ULP = {"float16": 0.501, "float32": 4.0, "float64": 4.0, "bfloat16": 0.501}  # the tier's ceiling (issue 15)
 
 
 def _fast(of: str, kernels: dict[str, Kernel], max_ulp: dict[str, float], notes: str) -> Fast:
@@ -1109,11 +1160,17 @@ def _fast(of: str, kernels: dict[str, Kernel], max_ulp: dict[str, float], notes:
 
 
 def _fast_f32(of: str, fn: Any, notes: str) -> Fast:
-    """float32 and float16 loops from one float32 kernel (float16 rounds its value once more:
-    0.5 + 4 * 2^-13 ULP at most), float64 the exact kernel; claims from ``activations.fast.BOUNDS``."""
+    """float32, float16 and bfloat16 loops from one float32 kernel (float16 rounds its value once
+    more: 0.5 + 4 * 2^-13 ULP at most; bfloat16: 0.5 + 4 * 2^-16), float64 the exact kernel;
+    claims from ``activations.fast.BOUNDS``."""
     f = BY_NAME[of]
-    kernels = {"float16": Kernel(fn, "native", "native"), "float32": Kernel(fn, "native", "native")}
-    claims = {"float16": FAST_ULP["float16"], "float32": fast_f32.BOUNDS[fn.__name__], "float64": f.max_ulp["float64"]}
+    kernels = {d: Kernel(fn, "native", "native") for d in ("float16", "float32", BF16)}
+    claims = {
+        "float16": FAST_ULP["float16"],
+        "float32": fast_f32.BOUNDS[fn.__name__],
+        "float64": f.max_ulp["float64"],
+        BF16: FAST_ULP[BF16],
+    }
     return _fast(of, {**kernels, "float64": f.kernels["float64"]}, claims, notes)
 
 

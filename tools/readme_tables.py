@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from fastact.cli import table
-from fastact.registry import ACTIVATIONS, DERIVATIVES, DTYPES, FAST, FAST_BY_NAME
+from fastact.registry import ACTIVATIONS, BF16, DERIVATIVES, DTYPES, FAST, FAST_BY_NAME
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -39,11 +39,12 @@ def blocks() -> dict[str, str]:
         ]
         for d in DERIVATIVES
     ]
-    fast = [[f"`{f.path}`", f.notes.replace("|", "\\|"), *[f"{f.max_ulp[d]:g}" for d in DTYPES]] for f in FAST]
+    claimed = (*DTYPES, BF16)
+    fast = [[f"`{f.path}`", f.notes.replace("|", "\\|"), *[f"{f.max_ulp[d]:g}" for d in claimed]] for f in FAST]
     same = ", ".join(f"`{a.name}`" for a in ACTIVATIONS if a.name not in FAST_BY_NAME)
-    fast.append([same, "the exact ufunc itself (`fast.relu is relu`)", *[""] * len(DTYPES)])
+    fast.append([same, "the exact ufunc itself (`fast.relu is relu`)", *[""] * len(claimed)])
     return {
-        "fast": table(fast, ["fastact.fast", "kernel", *[f"{d} max ULP" for d in DTYPES]], markdown=True),
+        "fast": table(fast, ["fastact.fast", "kernel", *[f"{d} max ULP" for d in claimed]], markdown=True),
         "functions": table(funcs, ["function", "definition", "approximates", "special values"], markdown=True),
         "derivatives": table(grads, ["derivative", "formula", "of", "kinks and special values"], markdown=True),
         "peers": table(peers, ["fastact", *libs], markdown=True),

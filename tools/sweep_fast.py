@@ -48,11 +48,13 @@ FAST["celu"] = (fast.celu_f32, (1.0, 0.5))
 
 
 def fast_ufunc(name: str) -> np.ufunc:
-    """The registry's ufunc for ``name`` with its float16/float32 loops on the fast kernel."""
+    """The registry's ufunc for ``name`` with its float16/float32 (and bfloat16) loops on the fast kernel."""
     act = registry.get(name)
     k = Kernel(FAST[name][0], "native", "native")
     fake = dataclasses.replace(
-        act, name=f"{name}_fastcheck", kernels={"float16": k, "float32": k, "float64": act.kernels["float64"]}
+        act,
+        name=f"{name}_fastcheck",
+        kernels={"float16": k, "float32": k, "float64": act.kernels["float64"], "bfloat16": k},
     )
     return build.build(fake, cache=False)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._numba import jit, like
 from ..kernels.dd import div_dd_const, two_sum
 
@@ -100,3 +102,20 @@ def hard_swish_to32(x):
     """
     y = (2.0 * x + 3.0) / 6.0
     return 0.0 if x <= -3.0 else (1.0 if x >= 3.0 else y)
+
+
+_F = np.float32
+
+
+@jit
+def hard_swish_bf16(x):
+    """hard_swish' for bfloat16 arguments (float32 x holding one): (2x + 3)/6 in float32.
+
+    2x + 3 is exact for |x| >= 2^-14 (x has 8 significant bits), and the float32 quotient is
+    correctly rounded; rounding it to bfloat16 is one correct rounding: a float32 quotient
+    on a bfloat16 midpoint m within half a float32 ulp of (2x + 3)/6 would make 2x + 3 - 6m
+    a nonzero multiple of 2^(e_m - 20) below 3 2^(e_m - 23).  Below 2^-14 the quotient is
+    within 2^-14 of 1/2, far from a midpoint.  Not for float32 arguments (2x + 3 rounds).
+    """
+    y = (_F(2.0) * x + _F(3.0)) / _F(6.0)
+    return _F(0.0) if x <= _F(-3.0) else (_F(1.0) if x >= _F(3.0) else y)

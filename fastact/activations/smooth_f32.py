@@ -1,5 +1,6 @@
 """float32-arithmetic kernels of the exact tier: sigmoid, silu, gelu_sigmoid, softplus and
-log_sigmoid, for float32 results (``<name>_f32``) and float16 results (``<name>_f16``).
+log_sigmoid, for float32 results (``<name>_f32``), float16 results (``<name>_f16``) and
+bfloat16 results (``<name>_bf16``).
 
 sigmoid(x) = N / (1 + e), e = exp(-|x|), N = 1 (x >= 0) or e (x < 0), with e and 1 + e
 as double-floats and the quotient corrected once by its residual, so the value before
@@ -9,6 +10,9 @@ twice).  silu and gelu_sigmoid multiply the double-float sigmoid by x with an FM
 softplus and log_sigmoid add log1p of the double-float e.  8 float32 lanes per AVX2
 register instead of 4 doubles.  The ``_f16`` kernels round the same unrounded
 double-float value once (round-to-odd, then to half): exhaustively correctly rounded.
+The ``_bf16`` kernels round it once to bfloat16 bits the same way, with the power of two
+2^n kept apart until that rounding (``dd32_to_bf16``): bfloat16 results reach 2^-133, far
+into float32's subnormal range, where scaling the pair first would round it twice.
 Their bounds are the registry's float32/float16 claims (1 ULP, 0.5 ULP), measured over
 every input.  float64 has its own kernels (``smooth``).
 """
@@ -19,9 +23,9 @@ import math
 
 import numpy as np
 
-from .._numba import f32_to_half, fma, jit
+from .._numba import f32_to_bf16, f32_to_half, fma, jit
 from ..constants import GELU_SIGMOID_K
-from ..kernels.dd import dd32_to_half
+from ..kernels.dd import dd32_to_bf16, dd32_to_half
 from ..kernels.exp import exp_parts_f32, exp_parts_lo_f32
 from ..kernels.log import log1p_dd_f32
 
@@ -32,6 +36,7 @@ _ZERO = _F(0.0)
 _LOW = _F(-110.0)
 _P64 = _F(2.0**-64)
 _TWO64 = _F(2.0**64)
+_SUB = _F(2.0**-149)  # float32's smallest subnormal: a sticky bit below every bfloat16
 _SIG_LOW = _F(-103.6)  # keeps n = round(-|x| log2 e) >= -149, so 2^n is a float32
 _SIG_ZERO = _F(-103.97208)  # ln(2^-150): sigmoid rounds to 0 below (no float32 sits on the tie)
 _SMALL = _F(0.0625)
@@ -180,6 +185,25 @@ def log_sigmoid_f16(x):
 
 
 @_kernel
+def softplus_bf16(x):
+    """bfloat16 softplus from the float32 kernel's unrounded pair, rounded once (bfloat16 bits);
+    below -32 the value is e = exp(x) to 2^-46, scaled by its 2^n in that rounding."""
+    y, lo, e_hi, e_lo, s64 = _softplus_pair(x)
+    far = x < _F(-32.0)
+    return dd32_to_bf16(e_hi if far else y, e_lo if far else lo, s64 if far else _TWO64)
+
+
+@_kernel
+def log_sigmoid_bf16(x):
+    """bfloat16 -softplus(-x), rounded once (bfloat16 bits); -0.0 where the negative value
+    rounds to zero, log_sigmoid(+inf) = +0.0."""
+    y, lo, e_hi, e_lo, s64 = _softplus_pair(-x)
+    far = x > _F(32.0)
+    h = dd32_to_bf16(-(e_hi if far else y), -(e_lo if far else lo), s64 if far else _TWO64)
+    return f32_to_bf16(_ZERO) if x == math.inf else h
+
+
+@_kernel
 def _near_zero(x, hi, lo, x_lo=_NO_LO):
     """sigmoid(x + x_lo) as a double-float, from the odd series where |x| < 1/16.
 
@@ -228,3 +252,46 @@ def gelu_sigmoid_f16(x):
 def silu_f16(x):
     """float16 silu from the float32 kernel's unrounded double-float value (float16 bits)."""
     return _x_sigmoid_f16(x, x, _NO_LO, _LOW)
+
+
+@_kernel
+def sigmoid_bf16(x):
+    """bfloat16 sigmoid from the float32 kernel's unrounded double-float value (bfloat16 bits)."""
+    q_hi, rho, inv, s64 = _sigmoid_q(x, _LOW)
+    q_hi, q_lo = _near_zero(x, q_hi, rho * inv)  # near zero the series' pair, unscaled (n = 0)
+    return dd32_to_bf16(q_hi, q_lo, _TWO64 if abs(x) < _SMALL else s64)
+
+
+@_kernel
+def _x_sigmoid_bf16(x, t, t_lo, cut):
+    """bfloat16 bits of x sigmoid(t + t_lo): as ``_x_sigmoid_f16``, with 2^n applied in the
+    final rounding.  Below |x| = 2^-60 the product's low part (~x^2/4) underflows, and
+    x/2 may be a bfloat16 midpoint (subnormal x): f = x/2 + d x^2 with d > 0 (silu: 1/4,
+    gelu_sigmoid: 1.702/4), so a positive sticky 2^-149 stands in for it."""
+    q_hi, rho, inv, s64 = _sigmoid_q(t, _LOW, t_lo if t < _ZERO else -t_lo)
+    q_hi, q_lo = _near_zero(t, q_hi, rho * inv, t_lo)
+    p = x * q_hi
+    pl = fma(x, q_hi, -p) + x * q_lo
+    pl = _SUB if abs(x) < _F(2.0**-60) else pl
+    # one rounding for every case, special ones as the pair (v, v) unscaled: p = +-inf, or
+    # x = +-0 (p keeps x's sign: v + v does), and -0.0 below ``cut`` (and at -inf)
+    special = (abs(p) == math.inf) | (x == _ZERO)
+    v = -_ZERO if x < cut else p
+    plain = special | (x < cut) | (abs(t) < _SMALL)
+    return dd32_to_bf16(v, v if special | (x < cut) else pl, _TWO64 if plain else s64)
+
+
+@_kernel
+def gelu_sigmoid_bf16(x):
+    """bfloat16 x sigmoid(1.702 x), t = 1.702 x as a float32 pair (bfloat16 bits)."""
+    t, t_lo = _gelu_sigmoid_arg_f32(x)
+    # t >= 20 (1.702 x may overflow: bfloat16 reaches float32's range): t = 20, whose
+    # x sigmoid(20) = x (1 - 2^-28.9) rounds to x, as x sigmoid(t) does
+    high = t >= _GS_HIGH
+    return _x_sigmoid_bf16(x, _GS_HIGH if high else t, _ZERO if high else t_lo, _GS_LOW)
+
+
+@_kernel
+def silu_bf16(x):
+    """bfloat16 silu from the float32 kernel's unrounded double-float value (bfloat16 bits)."""
+    return _x_sigmoid_bf16(x, x, _NO_LO, _LOW)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import bits_f32, bits_f64, f32_bits, f32_to_half, f64_bits, fma, jit, like
+from .._numba import bits_f32, bits_f64, f32_bits, f32_to_bf16_off, f32_to_half, f64_bits, fma, jit, like
 
 _INF = np.inf
 
@@ -102,11 +102,42 @@ def f64_to_half(x):
 
 
 @jit
-def dd32_to_half(hi, lo):
-    """float32 pair hi + lo -> float16 bits with one rounding (round-to-odd at 24 bits, then
-    to nearest at 11: 24 >= 2*11 + 2)."""
+def dd32_round_odd(hi, lo):
+    """float32 pair hi + lo -> float32 rounded to odd (24 bits, sticky)."""
     s, e = two_sum(hi, lo)
     b = f32_bits(s)
     toward_zero = ((f32_bits(e) ^ b) >> 31) & 1  # e opposite to s: the odd neighbour is below |s|
     odd = bits_f32((b - toward_zero) | 1)
-    return f32_to_half(odd if (e != np.float32(0.0)) & (abs(s) < _INF) else s)
+    return odd if (e != np.float32(0.0)) & (abs(s) < _INF) else s
+
+
+@jit
+def dd32_to_half(hi, lo):
+    """float32 pair hi + lo -> float16 bits with one rounding (round-to-odd at 24 bits, then
+    to nearest at 11: 24 >= 2*11 + 2)."""
+    return f32_to_half(dd32_round_odd(hi, lo))
+
+
+_P64_32 = np.float32(2.0**-64)
+_TWO64_32 = np.float32(2.0**64)
+_ZERO32 = np.float32(0.0)
+
+
+@jit
+def dd32_to_bf16(hi, lo, s64):
+    """(hi + lo) * 2^n, s64 = 2^(n + 64) (n <= 0), -> bfloat16 bits with one rounding.
+
+    |lo| <= |hi| (a normalised pair, or lo a sticky bit).  y = fl(hi + lo) 2^n is the value
+    rounded to float32 (twice below 2^-126: to 24 bits, then to float32's subnormal grid
+    2^-149, still 16 bits finer than bfloat16's 2^-133).  Rounding y to bfloat16 is the
+    correct rounding unless y is exactly a bfloat16 midpoint (low 16 bits 0x8000) and the
+    value is not: then it rounds towards the value (``f32_to_bf16_off``), by the sign of
+    z = (y 2^64 - u s64) - e s64 (u = fl(hi + lo), e = hi + lo - u: both terms exact, the
+    first nonzero only after the subnormal rounding, and then larger than the second).
+    ``s64 = 2^64`` (n = 0) for any finite pair; ``|hi| s64`` must be finite when n < 0.
+    """
+    u = hi + lo
+    e = (hi - u) + lo  # exact (fast two-sum): the sign of the first rounding's error
+    y = u * (s64 * _P64_32)
+    d = _ZERO32 if s64 == _TWO64_32 else y * _TWO64_32 - u * s64  # the second rounding's error, scaled
+    return f32_to_bf16_off(y, d - e * s64)  # sign(y - value) breaks y's midpoint ties
