@@ -731,13 +731,14 @@ _REGISTER = ctypes.PYFUNCTYPE(
 )
 
 
-def register_loop(uf: Any, usertype: int, nums: list[int], cfunc: Any) -> None:
+def register_loop(uf: Any, usertype: int, nums: list[int], cfunc: Any, data: int | None = None) -> None:
     """Add a compiled loop for the user dtype number ``usertype`` (e.g. ml_dtypes' bfloat16)
     to the ufunc ``uf``, operands of dtype numbers ``nums``: NumPy's own
-    ``PyUFunc_RegisterLoopForType``, as a C extension defining a dtype would call it.  The
-    loop and its type list are kept alive for the process."""
+    ``PyUFunc_RegisterLoopForType``, as a C extension defining a dtype would call it; ``data``
+    is the loop's ``data`` pointer (``threads.loop_data``).  The loop and its type list are kept
+    alive for the process."""
     types_ = (ctypes.c_int * len(nums))(*nums)
-    rc = _REGISTER(_ufunc_api()[_REGISTER_INDEX])(uf, usertype, cfunc.address, ctypes.addressof(types_), None)
+    rc = _REGISTER(_ufunc_api()[_REGISTER_INDEX])(uf, usertype, cfunc.address, ctypes.addressof(types_), data)
     if rc != 0:
         raise RuntimeError(f"NumPy refused a loop for dtype number {usertype} on {uf.__name__}")
     _KEEPALIVE.append((types_, cfunc))

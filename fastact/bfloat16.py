@@ -45,7 +45,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from . import _loops, convert
+from . import _loops, convert, threads
 from ._numba import clone, compile_loop, register_loop
 from .registry import BF16, Activation
 
@@ -98,5 +98,7 @@ def register(uf: np.ufunc, act: Activation, cache: bool, masked: bool = False) -
     if dt is None:
         return False
     nums = [dt.num] * act.nin + ([np.dtype(bool).num] if masked else []) + [dt.num]
-    register_loop(uf, dt.num, nums, _loop(act, cache, masked))
+    loop = _loop(act, cache, masked)
+    # the same data block as the NumPy loops': large bfloat16 calls run in parts on the threads too
+    register_loop(uf, dt.num, nums, loop, threads.loop_data(loop.address))
     return True
