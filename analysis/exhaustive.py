@@ -28,7 +28,7 @@ import numpy as np
 
 from fastact.registry import Activation
 
-from . import exact as exact_mod
+from . import reference_values as refs
 from .formats import FORMATS
 from .metrics import ErrorStats
 from .sweeps import fastact_impl, format_params
@@ -62,7 +62,7 @@ def _block(act: Activation, start: int, stop: int, params: tuple, stats: ErrorSt
     f = FORMATS["float32"]
     bits = np.arange(start, stop, dtype=np.uint64).astype(np.uint32)
     x = bits.view(np.float32)
-    ref = exact_mod.exact(act, x, params, f, resolve_limit=0)
+    ref = refs.reference_values(act, x, params, f, resolve_limit=0)
     with np.errstate(all="ignore"):
         got = fastact_impl(act, f)(x, params)
         lo_d, hi_d = act.domain

@@ -24,10 +24,10 @@ import numpy as np
 from fastact.registry import Activation
 
 from . import bfloat16
-from .exact import Exact, exact, exact_rows
 from .formats import Format, get_format, round_to
 from .inputs import hard_inputs
 from .metrics import ErrorStats
+from .reference_values import ReferenceValues, reference_rows, reference_values
 
 # an implementation under test: (inputs as the format's storage array, params) -> results as float64
 Impl = Callable[[np.ndarray, tuple], np.ndarray]
@@ -43,7 +43,7 @@ class Sweep:
     fmt: Format
     x: np.ndarray  # storage array (bfloat16: float32); rows are 2-D
     params: tuple
-    ref: Exact
+    ref: ReferenceValues
     stats: ErrorStats
     err: np.ndarray = field(repr=False)
     kind: str = ""  # "all 65536", "sampled", "rows"
@@ -132,13 +132,13 @@ def sweep(act: Activation, fmt: Format | str, samples: int = 1_000_000, n64: int
     f = get_format(fmt)
     if act.is_rowwise:
         x = rows(f, seed)
-        ref = exact_rows(act, x, f)
+        ref = reference_rows(act, x, f)
         kind = f"{ROWS[0]} rows of {ROWS[1]}"
         params: tuple[Any, ...] = ()
     else:
         x = inputs(act, f, samples, n64, seed)
         params = format_params(act, f)
-        ref = exact(act, x, params, f)
+        ref = reference_values(act, x, params, f)
         n_finite = int(np.count_nonzero(np.isfinite(x)))
         # the stats count finite inputs; the non-finite ones are checked apart ("special")
         kind = "all 65536" if f.p < 12 else f"{n_finite} sampled (+ inf, -inf, NaN)"

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from fastact.analysis import bfloat16, exhaustive
-from fastact.analysis.exact import exact
 from fastact.analysis.formats import round_to
 from fastact.analysis.inputs import hard_inputs
 from fastact.analysis.metrics import ErrorStats, ulp_error
+from fastact.analysis.reference_values import reference_values
 from fastact.analysis.references import correctly_rounded
 from fastact.cli import main
 from fastact.registry import get, get_grad
@@ -110,7 +110,7 @@ def test_exact_correct_rounding_matches_mpmath(name):
     act = get(name)
     x = hard_inputs(act, 300, np.float32, seed=3)
     params = tuple(np.float32(p) for p in act.example_params()[0])
-    got = exact(act, x, params, "float32").cr
+    got = reference_values(act, x, params, "float32").cr
     want = correctly_rounded(act, x, *params).astype(np.float64)
     assert np.array_equal(got, want, equal_nan=True)
 
@@ -261,7 +261,7 @@ def test_source_doc_hard_sigmoid_loses_millions_of_ulp():
     act = get("hard_sigmoid")
     x = np.array([np.nextafter(np.float32(-2.5), np.float32(0))], np.float32)
     f = FORMATS["float32"]
-    sw = Sweep(act, f, x, (), exact(act, x, (), f), ErrorStats(), np.empty(0))
+    sw = Sweep(act, f, x, (), reference_values(act, x, (), f), ErrorStats(), np.empty(0))
     doc = next(p for p in numpy_peers(act) if p.library == "NumPy (document formula)")
     stats, _, _ = measure(doc.impl(f), sw)
     assert stats.summary()["max_ulp"] > 1e6  # 0.2 x + 0.5 cancels next to -2.5

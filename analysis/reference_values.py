@@ -30,7 +30,7 @@ RESOLVE_LIMIT = 200_000  # at most this many mpmath evaluations per call (the re
 
 
 @dataclass
-class Exact:
+class ReferenceValues:
     hi: np.ndarray  # exact value as a double-double hi + lo (lo is 0 from the oracle)
     lo: np.ndarray
     cr: np.ndarray  # correctly rounded to the format, as float64
@@ -41,14 +41,14 @@ def _tol(fmt: Format) -> float:
     return ORACLE_ULP32 * 2.0 ** (min(fmt.p, 24) - 24)
 
 
-def exact(
+def reference_values(
     act: Activation,
     x: np.ndarray,
     params: tuple = (),
     fmt: Format | str = "float32",
     resolve_limit: int = RESOLVE_LIMIT,
-) -> Exact:
-    """Exact values of ``act`` at ``x`` (values of ``fmt``) with scalar ``params``; at most
+) -> ReferenceValues:
+    """ReferenceValues values of ``act`` at ``x`` (values of ``fmt``) with scalar ``params``; at most
     ``resolve_limit`` near-midpoint inputs are settled with mpmath, the rest counted as unresolved."""
     f = get_format(fmt)
     with np.errstate(invalid="ignore"):  # signalling-NaN patterns warn when widened
@@ -57,7 +57,7 @@ def exact(
     if f.name == "float64" or act.oracle is None:
         values = mp_values(act, x64, *ps)
         hi, lo = hi_lo(values)
-        return Exact(hi, lo, round_exact(values, f).astype(np.float64), 0)
+        return ReferenceValues(hi, lo, round_exact(values, f).astype(np.float64), 0)
     hi = oracle(act, x64, *ps)
     hi = np.where(np.isnan(x64), np.nan, hi)
     inf = np.flatnonzero(np.isinf(x64))
@@ -76,11 +76,11 @@ def exact(
                 values[j] = precise(act, float(x64[i]), [float(p) for p in ps])
         cr[near] = round_exact(values, f)
         hi[near] = hi_lo(values)[0]
-    return Exact(hi, np.zeros_like(hi), cr, unresolved)
+    return ReferenceValues(hi, np.zeros_like(hi), cr, unresolved)
 
 
-def exact_rows(act: Activation, rows: np.ndarray, fmt: Format | str) -> Exact:
+def reference_rows(act: Activation, rows: np.ndarray, fmt: Format | str) -> ReferenceValues:
     """Row-wise functions (softmax family) with mpmath, for a 2-D array of finite rows."""
     values = [v for row in mp_rows(act, rows) for v in row]
     hi, lo = hi_lo(values)
-    return Exact(hi, lo, round_exact(values, fmt).astype(np.float64), 0)
+    return ReferenceValues(hi, lo, round_exact(values, fmt).astype(np.float64), 0)
