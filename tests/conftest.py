@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -88,3 +93,31 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [it for it in items if not it.get_closest_marker("slow")]
+
+
+# Source a subprocess script can start with (``run_python(..., prelude=WAIT_CHILD)``): wait for
+# a forked child at most ``seconds``, print "child <exit code>" or, killing it, "child hung".
+WAIT_CHILD = """
+def wait_child(pid, seconds):
+    import os, time
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            print("child", os.waitstatus_to_exitcode(status))
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    print("child hung")
+"""
+
+
+def run_python(code: str, timeout: float = 300, prelude: str = "", **env: str) -> subprocess.CompletedProcess:
+    """``code`` (dedented, after ``prelude``) in a fresh interpreter with ``env`` added."""
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=timeout,
+    )

@@ -5,24 +5,17 @@ from __future__ import annotations
 import os
 import pickle
 import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
+from conftest import WAIT_CHILD, run_python
 
 import fastact
 from fastact import _numba, build, grad, registry
 
 
-def run(code: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=timeout,
-    )
+def run(code: str, timeout: float = 600, **kw: str) -> subprocess.CompletedProcess:
+    return run_python(code, timeout, **kw)
 
 
 def test_threads_first_touching_a_function_get_one_build_and_one_object():
@@ -67,19 +60,11 @@ def test_fork_while_another_thread_builds_leaves_a_working_child():
         if pid == 0:
             ok = np.array_equal(fastact.softsign(np.array([1.0, -3.0])), [0.5, -0.75])
             os._exit(0 if ok else 3)
-        deadline = time.time() + 240
-        while time.time() < deadline:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                print("child", os.waitstatus_to_exitcode(status))
-                break
-            time.sleep(0.1)
-        else:
-            os.kill(pid, 9)
-            print("child hung")
+        wait_child(pid, 240)
         t.join()
         print("parent", fastact.gelu(np.float64(0.0)))
         """,
+        prelude=WAIT_CHILD,
         FASTACT_CACHE="0",
     )
     assert r.returncode == 0, r.stderr

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import textwrap
 import threading
 
 import numpy as np
 import pytest
-from conftest import ufunc
+from conftest import WAIT_CHILD, run_python, ufunc
 
 import fastact
 from fastact import _loops, threads
@@ -27,14 +25,8 @@ MULTI = threads.max_threads() > 1
 needs_cores = pytest.mark.skipif(not MULTI, reason="numba sees one core")
 
 
-def run(code: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=timeout,
-    )
+def run(code: str, timeout: float = 300, **kw: str) -> subprocess.CompletedProcess:
+    return run_python(code, timeout, **kw)
 
 
 @pytest.fixture
@@ -282,22 +274,14 @@ def test_fork_after_threads_ran_gives_a_working_child():
         if pid == 0:
             ok = fastact.gelu(x).tobytes() == want.tobytes() and fastact.get_num_threads() == 1
             os._exit(0 if ok else 3)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                print("child", os.waitstatus_to_exitcode(status))
-                break
-            time.sleep(0.05)
-        else:
-            os.kill(pid, 9)
-            print("child hung")
+        wait_child(pid, 120)
         with mp.get_context("fork").Pool(2) as pool:
             got = pool.map(fastact.gelu, [x, x[::-1]], chunksize=1)
         print("pool", got[0].tobytes() == want.tobytes() and got[1].tobytes() == want[::-1].tobytes())
         print("parent", fastact.gelu(x).tobytes() == want.tobytes(), fastact.threads.launches() > 1)
         """,
         timeout=240,
+        prelude=WAIT_CHILD,
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["child", "0", "pool", "True", "parent", "True", str(MULTI)], r.stdout + r.stderr
