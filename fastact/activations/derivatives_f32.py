@@ -76,8 +76,9 @@ def _parts(t):
 
 
 @_kernel
-def silu_f32(x):
-    """silu'(x) = s (1 + x (1 - s)) in float32 arithmetic; -0.0 at -inf, 1 at +inf."""
+def _silu_num(x):
+    """silu'(x) = N / (1 + e)^2 with N as a float32 pair, e = exp(-|x|): (n_hi, n_lo, d_hi, d_lo,
+    scale) where the value is N/D^2 * scale * 2^-64 (2^n for x < 0, applied last)."""
     e_hi, e_lo, s64, s, d_hi, d_lo = _parts(abs(x))
     # x < 0: E (D + x), unscaled
     a = d_hi + x
@@ -93,8 +94,15 @@ def silu_f32(x):
     bb = b - d_hi
     b_lo = ((d_hi - (b - bb)) + (p - bb)) + (d_lo + pe)
     neg = x < _ZERO
-    y = _over_sq(n_hi if neg else b, n_lo if neg else b_lo, d_hi, d_lo)
-    y = (y * (s64 if neg else _TWO64)) * _P64  # 2^n for x < 0 (exact, then one rounding)
+    return (n_hi if neg else b), (n_lo if neg else b_lo), d_hi, d_lo, (s64 if neg else _TWO64)
+
+
+@_kernel
+def silu_f32(x):
+    """silu'(x) = s (1 + x (1 - s)) in float32 arithmetic; -0.0 at -inf, 1 at +inf."""
+    n_hi, n_lo, d_hi, d_lo, scale = _silu_num(x)
+    y = _over_sq(n_hi, n_lo, d_hi, d_lo)
+    y = (y * scale) * _P64  # 2^n for x < 0 (exact, then one rounding)
     y = _ONE if x == math.inf else y
     return -_ZERO if x < _LOW else y
 
@@ -122,21 +130,9 @@ def tanh_f32(x):
 @_kernel
 def silu_bf16(x):
     """silu'(x) as bfloat16 bits: ``silu_f32``'s pair, 2^n (x < 0) applied in the one rounding."""
-    e_hi, e_lo, s64, s, d_hi, d_lo = _parts(abs(x))
-    a = d_hi + x
-    ab = a - d_hi
-    m_lo = ((d_hi - (a - ab)) + (x - ab)) + d_lo
-    n_hi = e_hi * a
-    n_lo = fma(e_hi, a, -n_hi) + (e_hi * m_lo + e_lo * a)
-    es = s * e_hi
-    p = x * es
-    pe = fma(x, es, -p) + x * (s * e_lo)
-    b = d_hi + p
-    bb = b - d_hi
-    b_lo = ((d_hi - (b - bb)) + (p - bb)) + (d_lo + pe)
-    neg = x < _ZERO
-    h, lo = _over_sq_pair(n_hi if neg else b, n_lo if neg else b_lo, d_hi, d_lo)
-    y = dd32_to_bf16(h, lo, s64 if neg else _TWO64)
+    n_hi, n_lo, d_hi, d_lo, scale = _silu_num(x)
+    h, lo = _over_sq_pair(n_hi, n_lo, d_hi, d_lo)
+    y = dd32_to_bf16(h, lo, scale)
     y = f32_to_bf16(_ONE) if x == math.inf else y
     return f32_to_bf16(-_ZERO) if x < _LOW else y
 
