@@ -84,10 +84,11 @@ def generate(
 
     out = Path(out).absolute()
     acts = [by_path(n) for n in functions]
-    for s in missing_peers():  # said first, so a user can stop and install them before the long run
-        if log is not None:
-            log.write(f"report: {s['library']} not installed: left out of the peer tables ({s['install']} adds it)\n")
     with atomic_dir(out, REPORT_COMMAND, reserve=("checkpoints",)) as tmp:
+        # said first (once the output directory is accepted), so a user can stop and install
+        # them before the long run
+        for s in missing_peers() if log is not None else ():
+            log.write(f"report: {s['library']} not installed: left out of the peer tables ({s['install']} adds it)\n")
         res = measure_all(acts, dtypes, samples, float64_samples, oracle_points, run_exhaustive, out, tmp, log)
         res = {
             "schema": 1,
