@@ -49,6 +49,19 @@ def _library(lib: str) -> str:
     return lib.split(" ")[0] if lib.startswith(("PyTorch", "JAX")) else lib
 
 
+def _measured(res: dict[str, Any], name: str, r: dict[str, Any], choice: str, kind: str) -> dict[str, Any]:
+    """A row for an implementation of ``name`` measured in the peer tables (``r``: its entry)."""
+    return {
+        "choice": choice,
+        "label": r["label"],
+        "kind": kind,
+        "of": name,
+        "max_ulp": float(r["stats"]["max_ulp"]),
+        "max_ulp_normal": float(r["stats"]["max_ulp_normal"]),
+        "melem_s": _peer_speed(res, name, r["label"]),
+    }
+
+
 def choices(res: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
     """The rows of one use (only what this run measured)."""
     acc, tp = res["accuracy"], res["throughput"]["fastact"]
@@ -72,17 +85,7 @@ def choices(res: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]
     for name in names:
         for r in res["peers"].get(name, {}).get("float32", []):
             if r["library"] == "fastact.fast" and "stats" in r:
-                rows.append(
-                    {
-                        "choice": f"fast.{name}",
-                        "label": r["label"],
-                        "kind": "fast kernel",
-                        "of": name,
-                        "max_ulp": float(r["stats"]["max_ulp"]),
-                        "max_ulp_normal": float(r["stats"]["max_ulp_normal"]),
-                        "melem_s": _peer_speed(res, name, r["label"]),
-                    }
-                )
+                rows.append(_measured(res, name, r, f"fast.{name}", "fast kernel"))
     for name in names:
         for v in _approximations(name):
             e = approx.get(v)
@@ -114,17 +117,7 @@ def choices(res: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]
         for r in res["peers"].get(name, {}).get("float32", []):
             if r["library"] == "fastact.fast" or "stats" not in r:
                 continue
-            rows.append(
-                {
-                    "choice": _library(r["library"]),
-                    "label": r["label"],
-                    "kind": "peer",
-                    "of": name,
-                    "max_ulp": float(r["stats"]["max_ulp"]),
-                    "max_ulp_normal": float(r["stats"]["max_ulp_normal"]),
-                    "melem_s": _peer_speed(res, name, r["label"]),
-                }
-            )
+            rows.append(_measured(res, name, r, _library(r["library"]), "peer"))
     return rows
 
 

@@ -47,6 +47,17 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return both_nan | ((a == b) & (np.signbit(a) == np.signbit(b)))
 
 
+def assert_every_input_correctly_rounded(label: str, x: np.ndarray, got: np.ndarray, want: np.ndarray) -> None:
+    """``got`` equals the correctly rounded ``want`` at every input of an exhaustive check (NaN where
+    and only where ``want`` is NaN); the message names up to five inputs that are not."""
+    nan = np.isnan(want)
+    assert np.array_equal(np.isnan(got), nan), f"{label}: NaN where the reference is not, or vice versa"
+    bad = np.flatnonzero(~nan & (got != want))
+    assert bad.size == 0, f"{label}: {bad.size} of {x.size} inputs not correctly rounded, e.g. " + ", ".join(
+        f"x={x[i]!r}: got {got[i]!r} want {want[i]!r}" for i in bad[:5]
+    )
+
+
 def assert_accurate(act, x, params, dtype=None):
     """``act`` at ``x`` is within its registry claim (``max_ulp``) of the mpmath reference.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
-from conftest import ELEMENTWISE, all_float16, ufunc
+from conftest import ELEMENTWISE, all_float16, assert_every_input_correctly_rounded, ufunc
 
 from fastact.analysis.references import mp_values, round_exact
 
@@ -24,13 +24,7 @@ def test_float16_exhaustive_correctly_rounded(act, params):
     assert got.dtype == np.float16
     exact = mp_values(act, x, *[np.float64(p) for p in ps])
     want = round_exact(exact, np.float16)
-    nan = np.isnan(want)
-    assert np.array_equal(np.isnan(got), nan), f"{act.name}: NaN where the reference is not, or vice versa"
-    bad = np.flatnonzero(~nan & (got != want))
-    assert bad.size == 0, (
-        f"{act.name}{params}: {bad.size} of 65536 float16 inputs not correctly rounded, e.g. "
-        + ", ".join(f"x={x[i]!r}: got {got[i]!r} want {want[i]!r}" for i in bad[:5])
-    )
+    assert_every_input_correctly_rounded(f"{act.name}{params} float16", x, got, want)
     # a nonzero exact value that rounds to zero rounds to the zero of its sign, in float16 and in
     # float32 (on the same finite inputs; +-inf follow the documented rules): x e^x in the tails,
     # log_sigmoid's -log1p(e^-x) for large x

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ELEMENTWISE, ROWWISE, ufunc
+from conftest import ELEMENTWISE, ROWWISE, assert_every_input_correctly_rounded, ufunc
 
 from fastact.analysis import bfloat16 as B
 from fastact.registry import DERIVATIVES, FAST, get
@@ -60,13 +60,7 @@ def test_bfloat16_exhaustive_correctly_rounded(act, params, x):
     assert y.dtype == BF
     got = y.astype(np.float32)
     want = B.correctly_rounded(act, x, ps, got)
-    nan = np.isnan(want)
-    assert np.array_equal(np.isnan(got), nan), f"{act.path}: NaN where the reference is not, or vice versa"
-    bad = np.flatnonzero(~nan & (got != want))
-    assert bad.size == 0, (
-        f"{act.path}{list(ps)}: {bad.size} of 65536 bfloat16 inputs not correctly rounded, e.g. "
-        + ", ".join(f"x={x[i]!r}: got {got[i]!r} want {want[i]!r}" for i in bad[:5])
-    )
+    assert_every_input_correctly_rounded(f"{act.path}{list(ps)} bfloat16", x, got, want)
     # a nonzero value that rounds to zero gives the zero of its sign (compared where the
     # reference's zero carries one: correctly_rounded asks mpmath for every zero)
     zero = (want == 0) & (got == 0) & np.isfinite(x)
