@@ -180,7 +180,7 @@ def rule(f, x: float, p: float) -> float | None:
 
 
 def ufunc(f) -> np.ufunc:
-    return getattr(fastact.grad, f.name) if f.path.startswith("grad.") else getattr(fastact, f.name)
+    return fastact.resolve(f.path)
 
 
 # ------------------------------------------------------------------ the registry
