@@ -598,12 +598,13 @@ def _cache_files(pyfunc: Callable) -> list[Path]:
     return [index, *sorted(index.parent.glob(cf._data_name_pattern.replace("{number:d}", "*")))]
 
 
-def _compile(pyfunc: Callable, cache: bool) -> Any:
-    return numba.cfunc(LOOP_SIGNATURE, cache=cache, nopython=True, error_model="numpy", pipeline_class=Compiler)(pyfunc)
+def _compile(pyfunc: Callable, cache: bool, signature: Any) -> Any:
+    return numba.cfunc(signature, cache=cache, nopython=True, error_model="numpy", pipeline_class=Compiler)(pyfunc)
 
 
-def compile_loop(pyfunc: Callable, cache: bool) -> Any:
-    """Compile a loop template clone to a C function, caching when possible.
+def compile_loop(pyfunc: Callable, cache: bool, signature: Any = LOOP_SIGNATURE) -> Any:
+    """Compile a loop template clone to a C function, caching when possible (``signature``:
+    NumPy's inner-loop signature unless given).
 
     When no cache location is writable (read-only install and no user cache directory)
     numba refuses ``cache=True``: we compile without a cache and say so once, since every
@@ -613,9 +614,9 @@ def compile_loop(pyfunc: Callable, cache: bool) -> Any:
     which writes them again, and say once which file it was.
     """
     if not cache:
-        return _compile(pyfunc, False)
+        return _compile(pyfunc, False, signature)
     try:
-        return _compile(pyfunc, True)
+        return _compile(pyfunc, True, signature)
     except RuntimeError as exc:
         if "no locator available" not in str(exc):
             raise
@@ -625,7 +626,7 @@ def compile_loop(pyfunc: Callable, cache: bool) -> Any:
             "and numba found no user cache directory), so every process compiles each function anew (about a "
             "second each); set NUMBA_CACHE_DIR to a writable directory to keep them",
         )
-        return _compile(pyfunc, False)
+        return _compile(pyfunc, False, signature)
     except Exception as exc:
         files = [f for f in _cache_files(pyfunc) if f.exists()]
         if not files:
@@ -633,7 +634,7 @@ def compile_loop(pyfunc: Callable, cache: bool) -> Any:
         for f in files:
             f.unlink(missing_ok=True)
         try:
-            cfunc = _compile(pyfunc, True)
+            cfunc = _compile(pyfunc, True, signature)
         except Exception:
             raise exc from None
         _warn_once(
@@ -701,7 +702,8 @@ def make_ufunc(
     """
     n = len(loops)
     funcs = (ctypes.c_void_p * n)(*[cf.address for _, cf in loops])
-    data = (ctypes.c_void_p * n)(*(data or []))
+    # one slot more than NumPy reads (it reads ntypes): the type resolver's config (install_type_resolver)
+    data = (ctypes.c_void_p * (n + 1))(*(data or [None] * n), _RESOLVER_CFG.ctypes.data)
     types_ = (ctypes.c_char * (n * (nin + nout)))(*[t for nums, _ in loops for t in nums])
     name_b = name.encode()
     doc_b = doc.encode()
@@ -919,3 +921,152 @@ def null(typingctx):
         return ir.Constant(context.get_value_type(types.voidptr), None)
 
     return types.voidptr(), codegen
+
+
+# ---------------------------------------------------------------- a TypeError that names the dtypes
+# A call no loop fits fails in NumPy's legacy type resolution (the path of ufuncs built from
+# loops, as C extensions build them) with "ufunc 'gelu' not supported for the input types, and
+# the inputs could not be safely coerced ...", naming no dtype.  PyUFuncObject's documented
+# member ``type_resolver`` is the hook NumPy's own ufuncs use for their rules: each fastact ufunc
+# gets ``type_resolver_template``, which calls the resolver the ufunc had (NumPy's default) and,
+# when that fails, hands NumPy's exception and the operands to a Python function that may raise
+# a clearer TypeError in its place.  Addresses are read at run time from a config block (the
+# slot after the loops' data), so the compiled resolver is cached like the loops.
+_HEAD = object.__basicsize__  # PyObject_HEAD; PyUFuncObject's members follow (numpy/ufuncobject.h)
+UF_DATA = _HEAD + 24  # void *const *data (after int nin, nout, nargs, identity and the functions pointer)
+UF_NTYPES = _HEAD + 32  # int ntypes
+_UF_NAME = _HEAD + 40  # const char *name
+_UF_TYPE_RESOLVER = _HEAD + 128  # PyUFunc_TypeResolutionFunc *type_resolver
+# config slots: the resolver it wraps, CPython's C API entry points, the Python handler
+R_DEFAULT, R_FETCH, R_NORMALIZE, R_RESTORE, R_TUPLE_NEW, R_TUPLE_SET, R_LONG, R_CALL, R_DECREF, R_HANDLER = range(10)
+_RESOLVER_CFG = np.zeros(10, np.int64)
+RESOLVER_SIGNATURE = types.int32(types.voidptr, types.int32, types.voidptr, types.voidptr, types.voidptr)
+_MESSAGES: dict[int, Callable[..., str | None]] = {}  # ufunc address -> its message function
+
+
+def _c_fn(builder, addr, ret, args):
+    return builder.inttoptr(addr, ir.FunctionType(ret, args).as_pointer())
+
+
+@intrinsic
+def call_resolver(typingctx, fn, ufunc, casting, ops, type_tup, out_dtypes):
+    """``int fn(ufunc, casting, operands, type_tup, out_dtypes)``: a ufunc type resolver at ``fn``."""
+
+    def codegen(context, builder, sig, a):
+        i32 = ir.IntType(32)
+        f = _c_fn(builder, a[0], i32, [_i8p, i32, _i8p, _i8p, _i8p])
+        return builder.call(
+            f,
+            [
+                _as_i8p(builder, a[1], sig.args[1]),
+                a[2],
+                *(_as_i8p(builder, v, t) for v, t in zip(a[3:], sig.args[3:], strict=True)),
+            ],
+        )
+
+    return types.int32(fn, ufunc, casting, ops, type_tup, out_dtypes), codegen
+
+
+@intrinsic
+def ccall(typingctx, fn, args):
+    """``int64 fn(int64...)`` at address ``fn`` with the tuple ``args`` (pointers passed as
+    int64, as every 64-bit C ABI passes them; a void or int result is read as garbage and ignored)."""
+    if not (isinstance(args, types.BaseTuple) and all(isinstance(t, types.Integer) for t in args)):
+        return None
+
+    def codegen(context, builder, sig, a):
+        i64 = ir.IntType(64)
+        vals = [builder.extract_value(a[1], i) for i in range(len(sig.args[1]))]
+        vals = [v if v.type.width == 64 else builder.sext(v, i64) for v in vals]
+        return builder.call(_c_fn(builder, a[0], i64, [i64] * len(vals)), vals)
+
+    return types.int64(fn, args), codegen
+
+
+def type_resolver_template(ufunc, casting, ops, type_tup, out_dtypes):
+    """A ufunc's type resolver: NumPy's (``R_DEFAULT``); on failure the handler may swap the error."""
+    cfg = pointer(load(pointer(load_at(ufunc, UF_DATA, np.int64)), load_at(ufunc, UF_NTYPES, np.int32), np.int64))
+    rc = call_resolver(load(cfg, R_DEFAULT, np.int64), ufunc, casting, ops, type_tup, out_dtypes)
+    if rc < 0:
+        err = np.zeros(3, np.int64)  # NumPy's exception: type, value, traceback (new references)
+        e = address(data_ptr(err))
+        ccall(load(cfg, R_FETCH, np.int64), (e, e + 8, e + 16))
+        ccall(load(cfg, R_NORMALIZE, np.int64), (e, e + 8, e + 16))
+        args = ccall(load(cfg, R_TUPLE_NEW, np.int64), (np.int64(4),))
+        handled = False
+        if args != 0:
+            to_int = load(cfg, R_LONG, np.int64)
+            put = load(cfg, R_TUPLE_SET, np.int64)
+            ccall(put, (args, np.int64(0), ccall(to_int, (address(ufunc),))))
+            ccall(put, (args, np.int64(1), ccall(to_int, (address(ops),))))
+            ccall(put, (args, np.int64(2), ccall(to_int, (address(type_tup),))))
+            ccall(put, (args, np.int64(3), ccall(to_int, (err[1],))))
+            r = ccall(load(cfg, R_CALL, np.int64), (load(cfg, R_HANDLER, np.int64), args))
+            ccall(load(cfg, R_DECREF, np.int64), (args,))
+            if r != 0:  # returned: NumPy's exception stands
+                ccall(load(cfg, R_DECREF, np.int64), (r,))
+            else:  # raised its own: NumPy's is dropped
+                handled = True
+        if handled:
+            for i in range(3):
+                ccall(load(cfg, R_DECREF, np.int64), (err[i],))
+        else:
+            ccall(load(cfg, R_RESTORE, np.int64), (err[0], err[1], err[2]))
+    return rc
+
+
+def _on_failed_resolution(uf_addr: int, ops_addr: int, type_tup_addr: int, exc_addr: int) -> None:
+    """Called by the compiled resolver with NumPy's (normalised) exception pending aside: raise
+    the TypeError the ufunc's message function writes, or return to keep NumPy's."""
+    try:
+        uf = ctypes.cast(uf_addr, ctypes.py_object).value
+        exc = ctypes.cast(exc_addr, ctypes.py_object).value if exc_addr else None
+        ptrs = (ctypes.c_void_p * uf.nargs).from_address(ops_addr)
+        operands = [ctypes.cast(p, ctypes.py_object).value if p else None for p in ptrs]
+        requested = ctypes.cast(type_tup_addr, ctypes.py_object).value if type_tup_addr else None
+        message = _MESSAGES[uf_addr](uf, exc, operands, requested)
+    except Exception:  # never let a bug here stand in for NumPy's own error
+        return
+    if message is not None:
+        raise TypeError(message)
+
+
+def install_type_resolver(uf: Any, resolver: Any, message: Callable[..., str | None]) -> bool:
+    """Give the ufunc ``uf`` (made by ``make_ufunc``) the compiled ``type_resolver_template``;
+    ``message(uf, numpy_exception, operands, type_tup)`` returns the text of the TypeError to raise
+    instead of NumPy's, or None to keep NumPy's.  False, and nothing changed, if the ufunc's
+    layout is not the one this code reads (another NumPy): then NumPy's message stands."""
+    base = id(uf)
+    try:
+        ok = (
+            ctypes.c_char_p.from_address(base + _UF_NAME).value == uf.__name__.encode()
+            and ctypes.c_int.from_address(base + UF_NTYPES).value == uf.ntypes
+            and ctypes.c_void_p.from_address(ctypes.c_void_p.from_address(base + UF_DATA).value + 8 * uf.ntypes).value
+            == _RESOLVER_CFG.ctypes.data
+        )
+    except (AttributeError, TypeError, ValueError):
+        ok = False
+    slot = ctypes.c_void_p.from_address(base + _UF_TYPE_RESOLVER)
+    if not ok or not slot.value:
+        return False
+    if not _RESOLVER_CFG[R_DEFAULT]:
+        api = ctypes.pythonapi
+        for i, fn in (
+            (R_FETCH, api.PyErr_Fetch),
+            (R_NORMALIZE, api.PyErr_NormalizeException),
+            (R_RESTORE, api.PyErr_Restore),
+            (R_TUPLE_NEW, api.PyTuple_New),
+            (R_TUPLE_SET, api.PyTuple_SetItem),
+            (R_LONG, api.PyLong_FromVoidPtr),
+            (R_CALL, api.PyObject_CallObject),
+            (R_DECREF, api.Py_DecRef),
+        ):
+            _RESOLVER_CFG[i] = ctypes.cast(fn, ctypes.c_void_p).value
+        _RESOLVER_CFG[R_HANDLER] = id(_on_failed_resolution)
+        _RESOLVER_CFG[R_DEFAULT] = slot.value
+    if slot.value != _RESOLVER_CFG[R_DEFAULT]:  # not NumPy's default resolver: leave it alone
+        return False
+    _MESSAGES[base] = message
+    _KEEPALIVE.append(resolver)
+    slot.value = resolver.address
+    return True

@@ -19,7 +19,17 @@ import numba
 import numpy as np
 
 from . import _loops, bfloat16, convert, threads
-from ._numba import cache_enabled, clone, compile_loop, compiler_lock, make_ufunc, reset_compiler_lock
+from ._numba import (
+    RESOLVER_SIGNATURE,
+    cache_enabled,
+    clone,
+    compile_loop,
+    compiler_lock,
+    install_type_resolver,
+    make_ufunc,
+    reset_compiler_lock,
+    type_resolver_template,
+)
 from .registry import DTYPES, Activation
 
 _STORAGE = {"float16": numba.uint16, "float32": numba.float32, "float64": numba.float64}
@@ -97,6 +107,45 @@ def trampoline() -> Any:
     return compile_loop(clone(_loops.trampoline, f"trampoline_{source_digest()}"), cache_enabled())
 
 
+@lru_cache(maxsize=1)
+def type_resolver() -> Any:
+    """The compiled ``_numba.type_resolver_template`` every fastact ufunc resolves its dtypes with."""
+    return compile_loop(
+        clone(type_resolver_template, f"type_resolver_{source_digest()}"), cache_enabled(), RESOLVER_SIGNATURE
+    )
+
+
+# NumPy's two messages for "no loop fits" (legacy type resolution): they name no dtype
+_NO_LOOP = ("not supported for the input types", "No loop matching the specified signature")
+
+
+def _names(dtypes: list[Any]) -> str:
+    return ", ".join(str(np.dtype(d)) if d is not None else "any" for d in dtypes)
+
+
+def no_loop_message(uf: np.ufunc, exc: BaseException | None, operands: list, type_tup: Any) -> str | None:
+    """The TypeError a call with no loop gets: the function, the dtypes it was given (and those
+    asked for with ``dtype=``/``signature=``) and the loops there are; None for NumPy's other
+    errors (an output it cannot cast to names its dtypes already)."""
+    if type(exc) is not TypeError or not any(m in str(exc) for m in _NO_LOOP):
+        return None
+    nin = uf.nin
+    given = [op.dtype for op in operands[:nin]]
+    what = f"input dtype {given[0]}" if nin == 1 else f"input dtypes ({_names(given)})"
+    if isinstance(type_tup, tuple) and any(t is not None for t in type_tup):
+        asked = list(type_tup) if len(type_tup) == uf.nargs else [None] * uf.nin + list(type_tup)
+        what += f" with dtype=/signature= ({_names(asked[:nin])}) -> {_names(asked[nin:])}"
+    loops = [t.split("->") for t in uf.types]
+    kinds = [", ".join(str(np.dtype(c)) for c in ins) + " -> " + str(np.dtype(out)) for ins, out in loops]
+    bf16 = bfloat16.dtype()
+    if bf16 is not None:  # the user loops NumPy does not list in .types
+        kinds.append(", ".join(str(bf16) if c != "?" else "bool" for c in loops[0][0]) + f" -> {bf16}")
+    return (
+        f"fastact.{uf.__name__.removesuffix('.ufunc')}: no loop for {what}. Its loops: {'; '.join(kinds)}; "
+        "inputs that cast safely to one of them (bool, integers, a lower precision) run in it."
+    )
+
+
 def _call(act: Activation) -> str:
     """How to call it, plainly: NumPy's own first line names the inputs x1, x2 and lists
     keywords a gufunc refuses, and its messages for a wrong call don't name ours."""
@@ -146,6 +195,7 @@ def build(act: Activation, cache: bool | None = None) -> Any:
             act.path + (".ufunc" if act.is_rowwise else ""), _doc(act), loops, act.nin, 1, act.signature, data
         )
         uf.__module__ = "fastact"
+        install_type_resolver(uf, type_resolver(), no_loop_message)  # a TypeError naming the dtypes
         bfloat16.register(uf, act, cache)  # ml_dtypes' bfloat16, when installed
     if act.is_rowwise:
         from .rows import RowFunction
@@ -168,5 +218,6 @@ def build_masked(act: Activation, cache: bool | None = None) -> np.ufunc:
         data = [threads.loop_data(cf.address) for _, cf in loops]
         uf = make_ufunc(f"{act.path}.masked", _doc(act), loops, act.nin + 1, 1, sig, data)
         uf.__module__ = "fastact"
+        install_type_resolver(uf, type_resolver(), no_loop_message)
         bfloat16.register(uf, act, cache, masked=True)
         return uf

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import ELEMENTWISE, assert_accurate, by_name, call, dtypes, elementwise, same_bits, ufunc
 
-from fastact.registry import DTYPES
+from fastact.registry import ACTIVATIONS, DERIVATIVES, DTYPES, FAST, by_path
 
 # f(-tiny) is a negative tiny (or -0.0)
 SIGN_KEEPING = {
@@ -66,11 +68,52 @@ def test_integer_and_bool_cast_like_numpy(act, itype):
 @pytest.mark.parametrize(
     "bad", [np.array([1 + 2j]), np.array([1.0], dtype=object), np.array(["a"]), np.array([1.0], dtype=np.longdouble)]
 )
-def test_unsupported_types_raise_naming_the_function(act, bad):
+def test_unsupported_types_raise_naming_the_function_and_dtypes(act, bad):
     if bad.dtype == np.longdouble and np.dtype(np.longdouble) == np.float64:
         pytest.skip("long double is float64 on this platform")
-    with pytest.raises(TypeError, match=act.name):
+    with pytest.raises(TypeError) as err:
         ufunc(act)(bad, *[bad for _ in act.params])
+    given = str(bad.dtype) if not act.params else f"({', '.join([str(bad.dtype)] * act.nin)})"
+    assert f"fastact.{act.name}: no loop for input dtype" in str(err.value)
+    assert given in str(err.value) and "float32 -> float32" in str(err.value).replace("float32, ", "")
+
+
+@pytest.mark.parametrize("path", [e.path for e in (*ACTIVATIONS, *DERIVATIVES, *FAST)])
+def test_every_ufunc_names_the_dtypes_it_has_no_loop_for(path):
+    """fastact, fastact.grad and fastact.fast (and the masked row gufuncs): NumPy's own message
+    ("ufunc 'gelu' not supported for the input types ...") names no dtype."""
+    import fastact
+
+    f = fastact.resolve(path)
+    act = by_path(path)
+    x = np.ones((2, 3), np.complex64)
+    args = [x] * act.nin
+    with pytest.raises(TypeError, match=rf"^fastact\.{re.escape(path)}: no loop for input dtype.*complex64"):
+        f(*args)
+    if act.is_rowwise:  # where= runs the masked gufunc: its mask is bool
+        with pytest.raises(TypeError, match=rf"^fastact\.{re.escape(path)}\.masked: .*\(complex64, .*bool\)"):
+            f(*args, where=np.ones((2, 3), bool))
+
+
+def test_no_loop_with_dtype_or_signature_names_what_was_asked():
+    import fastact
+
+    with pytest.raises(TypeError, match=r"^fastact\.gelu: no loop for input dtype float64 with .*\(any\) -> int64"):
+        fastact.gelu(np.ones(3), dtype=np.int64)
+    with pytest.raises(TypeError, match=r"^fastact\.gelu: .*\(complex64\) -> complex64"):
+        fastact.gelu(np.ones(3), signature="F->F")
+
+
+def test_numpy_errors_that_name_dtypes_are_left_alone():
+    """An output NumPy cannot cast to keeps NumPy's message (it names both dtypes), and calls with
+    a loop after safe casting still run: only "no loop" errors are rewritten."""
+    import fastact
+
+    with pytest.raises(TypeError, match=r"Cannot cast ufunc 'gelu' output from dtype\('float64'\)"):
+        fastact.gelu(np.ones(3), out=np.empty(3, np.int64))
+    assert fastact.gelu(np.arange(3)).dtype == np.float64
+    assert fastact.gelu(np.ones(3, np.int8)).dtype == np.float16
+    assert fastact.leaky_relu(np.ones(3, np.float32), 0.5).dtype == np.float32
 
 
 @by_name
