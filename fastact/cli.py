@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
 
 from .registry import ACTIVATIONS, BF16, DERIVATIVES, DTYPES, FAST_BY_NAME, Activation, Derivative
+
+
+def _loops(act: Activation) -> str:
+    """NumPy's loop types, and ``bf16`` where ml_dtypes is installed (``fastact.bfloat16`` adds
+    a bfloat16 loop to every ufunc then; found without importing ml_dtypes, which takes a second)."""
+    bf16 = ["bf16"] if importlib.util.find_spec("ml_dtypes") is not None else []
+    return ", ".join([*act.loop_types, *bf16])
 
 
 def _row(act: Activation) -> list[str]:
@@ -28,7 +36,7 @@ def _row(act: Activation) -> list[str]:
     last = act.approximates or "-"
     if isinstance(act, Derivative):
         last = f"VJP of {act.of}" if act.is_rowwise else f"d {act.of} / d{act.wrt}"
-    return [f"{act.path}({args})", act.formula, ", ".join(act.loop_types), kind, last]
+    return [f"{act.path}({args})", act.formula, _loops(act), kind, last]
 
 
 def table(rows: list[list[str]], header: list[str], markdown: bool = False) -> str:
@@ -109,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{name}: interrupted; nothing written, the earlier output is intact", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (fastact list | head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush says nothing
+        return 141  # what a shell reports for SIGPIPE
     except OSError as e:  # a path the command did not check itself
         if _debug(args):
             raise

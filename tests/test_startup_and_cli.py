@@ -66,6 +66,26 @@ def test_cli_list_prints_every_function():
         assert f"{name}(" in r.stdout
 
 
+def test_cli_list_shows_the_bfloat16_loop_when_ml_dtypes_is_installed():
+    import importlib.util
+
+    r = subprocess.run([sys.executable, "-m", "fastact", "list"], capture_output=True, text=True, timeout=120)
+    relu = next(line for line in r.stdout.splitlines() if line.startswith("relu(x)"))
+    assert "e->e, f->f, d->d" in relu
+    assert ("bf16" in relu) == (importlib.util.find_spec("ml_dtypes") is not None)
+
+
+def test_cli_output_into_a_closed_pipe_is_quiet():
+    """``fastact list --grad | head -1``: the reader leaves early; no error message, SIGPIPE's status."""
+    p = subprocess.Popen(
+        [sys.executable, "-m", "fastact", "list", "--grad", "--peers"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    p.stdout.close()  # before the child writes anything: its first write meets a closed pipe
+    err = p.stderr.read()
+    assert p.wait(timeout=120) == 141
+    assert err == b""
+
+
 def test_cli_bad_arguments_exit_2():
     r = subprocess.run([sys.executable, "-m", "fastact", "nonsense"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
