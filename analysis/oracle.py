@@ -24,9 +24,9 @@ def oracle(act: Activation, x: np.ndarray, *params: Any) -> np.ndarray:
     """The oracle in float64 at ``x`` (any float dtype, taken as exact)."""
     if act.oracle is None:
         raise ValueError(f"{act.name} has no float64 oracle")
-    x64 = np.asarray(x, dtype=np.float64)
-    ps = [np.asarray(p, dtype=np.float64) for p in params]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # widening a signalling NaN (every bit pattern is swept) flags invalid
+        x64 = np.asarray(x, dtype=np.float64)
+        ps = [np.asarray(p, dtype=np.float64) for p in params]
         return np.asarray(act.oracle(np, sp, x64, *ps), dtype=np.float64)
 
 

@@ -25,8 +25,9 @@ TIE_PRECISION = 4400  # bits: separates a float64 subnormal tie from the terms t
 
 def mp_values(act: Activation, x: np.ndarray, *params: np.ndarray) -> list[Any]:
     """The exact function at each element (float inputs are taken as exact)."""
-    xs = np.asarray(x, dtype=np.float64).ravel()
-    ps = [np.broadcast_to(np.asarray(p, dtype=np.float64), np.shape(x)).ravel() for p in params]
+    with np.errstate(invalid="ignore"):  # widening a signalling NaN (every bit pattern is swept) flags invalid
+        xs = np.asarray(x, dtype=np.float64).ravel()
+        ps = [np.broadcast_to(np.asarray(p, dtype=np.float64), np.shape(x)).ravel() for p in params]
     out = []
     with mpmath.workdps(DPS):
         for i, v in enumerate(xs):
