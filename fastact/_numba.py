@@ -723,6 +723,7 @@ def make_ufunc(
         sig_b,
     )
     _KEEPALIVE.append((funcs, data, types_, name_b, doc_b, sig_b, [cf for _, cf in loops]))
+    _DATA_TABLES[id(uf)] = ctypes.addressof(data)  # the ufunc lives as long as the process (a module attribute)
     return uf
 
 
@@ -935,13 +936,13 @@ def null(typingctx):
 _HEAD = object.__basicsize__  # PyObject_HEAD; PyUFuncObject's members follow (numpy/ufuncobject.h)
 UF_DATA = _HEAD + 24  # void *const *data (after int nin, nout, nargs, identity and the functions pointer)
 UF_NTYPES = _HEAD + 32  # int ntypes
-_UF_NAME = _HEAD + 40  # const char *name
 _UF_TYPE_RESOLVER = _HEAD + 128  # PyUFunc_TypeResolutionFunc *type_resolver
 # config slots: the resolver it wraps, CPython's C API entry points, the Python handler
 R_DEFAULT, R_FETCH, R_NORMALIZE, R_RESTORE, R_TUPLE_NEW, R_TUPLE_SET, R_LONG, R_CALL, R_DECREF, R_HANDLER = range(10)
 _RESOLVER_CFG = np.zeros(10, np.int64)
 RESOLVER_SIGNATURE = types.int32(types.voidptr, types.int32, types.voidptr, types.voidptr, types.voidptr)
 _MESSAGES: dict[int, Callable[..., str | None]] = {}  # ufunc address -> its message function
+_DATA_TABLES: dict[int, int] = {}  # ufunc address -> the data table make_ufunc gave it
 
 
 def _c_fn(builder, addr, ret, args):
@@ -1037,15 +1038,15 @@ def install_type_resolver(uf: Any, resolver: Any, message: Callable[..., str | N
     instead of NumPy's, or None to keep NumPy's.  False, and nothing changed, if the ufunc's
     layout is not the one this code reads (another NumPy): then NumPy's message stands."""
     base = id(uf)
-    try:
-        ok = (
-            ctypes.c_char_p.from_address(base + _UF_NAME).value == uf.__name__.encode()
-            and ctypes.c_int.from_address(base + UF_NTYPES).value == uf.ntypes
-            and ctypes.c_void_p.from_address(ctypes.c_void_p.from_address(base + UF_DATA).value + 8 * uf.ntypes).value
-            == _RESOLVER_CFG.ctypes.data
-        )
-    except (AttributeError, TypeError, ValueError):
-        ok = False
+    # read only inside the object and dereference nothing: the members must hold what
+    # make_ufunc passed (counts, and the data table it allocated) before the slot is written
+    ints = (ctypes.c_int * 3).from_address(base + _HEAD)
+    ok = (
+        type(uf).__basicsize__ >= _UF_TYPE_RESOLVER + 8
+        and tuple(ints) == (uf.nin, uf.nout, uf.nargs)
+        and ctypes.c_int.from_address(base + UF_NTYPES).value == uf.ntypes
+        and ctypes.c_void_p.from_address(base + UF_DATA).value == _DATA_TABLES.get(base)
+    )
     slot = ctypes.c_void_p.from_address(base + _UF_TYPE_RESOLVER)
     if not ok or not slot.value:
         return False
