@@ -30,6 +30,10 @@ the float32 loop.  Which kernel serves bfloat16 is the registry's ``kernels["bfl
   hard_sigmoid6, hard_swish'), rounded once more to bfloat16.  The fast tier's ``"native"``
   kernels too: a float32 ULP is 2^-16 of a bfloat16 ULP, so a 4 ULP float32 kernel is
   within 0.5 + 2^-14 bfloat16 ULP.
+* a checked fast path (``registry.checked``: sigmoid, silu, gelu_sigmoid and some derivatives):
+  a float32 kernel with a proven bound (``activations.checked_f32.GUARDS``) rounded to
+  bfloat16, the kernel above recomputing only the elements whose float32 value is too near a
+  bfloat16 midpoint to decide (``_loops.checked_unary``): the same bits, about 2x faster.
 * row functions (softmax family): the float32 rows' kernels, which read any 2-byte
   storage through ``convert.widen`` and write through ``convert.narrow`` (bfloat16 is
   carried as int16 bits there, float16 as uint16).
@@ -87,7 +91,12 @@ def _loop(act: Activation, cache: bool, masked: bool) -> Any:
         pyfunc = clone(templates[act.nin], qualname, KERNEL=k.fn, TIN=_TIN, ISZ=2, IN=None, OUT=None)
     else:
         fn, arg, ret = kernel(act)
-        pyfunc = clone(_loops.TEMPLATES[act.nin], qualname, KERNEL=fn, TIN=_TIN, ISZ=2, IN=_IN[arg], OUT=_OUT[ret])
+        bound = dict(KERNEL=fn, TIN=_TIN, ISZ=2, IN=_IN[arg], OUT=_OUT[ret])
+        fast = act.kernels[BF16].checked
+        if fast is None:
+            pyfunc = clone(_loops.TEMPLATES[act.nin], qualname, **bound)
+        else:
+            pyfunc = clone(_loops.CHECKED_TEMPLATES[act.nin], qualname, FAST=fast.fn, GUARD=fast.guard, **bound)
     return compile_loop(pyfunc, cache)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .activations import bf16_ties, piecewise, rational, smooth, smooth_f32, softmax
@@ -72,10 +72,29 @@ class Kernel:
     fn: Any
     arg: str = "f64"
     ret: str = "dd"
+    checked: Checked | None = None  # bfloat16 only: a float32 fast path this kernel backs (``checked``)
 
     def __post_init__(self) -> None:
         if self.arg not in KERNEL_ARGS or self.ret not in KERNEL_RETS or (self.arg == "row") != (self.ret == "row"):
             raise ValueError(f"Kernel({self.fn!r}): arg {self.arg!r}, ret {self.ret!r}; see Kernel's docstring")
+        if self.checked is not None and self.arg == "row":
+            raise ValueError(f"Kernel({self.fn!r}): a row kernel has no checked fast path")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A bfloat16 loop's fast path: ``fn``, a float32 kernel (float32 arguments, float32 value),
+    within ``guard`` float32 steps (patterns apart) of f(x) for every bfloat16 input (and every
+    parameter value).  Its value rounded to bfloat16 is the correctly rounded result except where
+    a bfloat16 midpoint is ``guard`` steps away or fewer; there the loop runs the exact kernel
+    (``_loops.checked_unary``), so the results are the exact kernel's bits, faster."""
+
+    fn: Any
+    guard: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.guard < 0x4000:
+            raise ValueError(f"Checked({self.fn!r}): guard {self.guard} (1 .. 0x3fff float32 steps)")
 
 
 @dataclass(frozen=True)
@@ -196,6 +215,13 @@ def with_f32(
     if bf16_from_f32:
         out[BF16] = out["float32"]
     return out
+
+
+def checked(kernels: dict[str, Kernel], fn: Any, guard: int) -> dict[str, Kernel]:
+    """``kernels`` with a checked fast path on the bfloat16 loop: float32 kernel ``fn``, within
+    ``guard`` float32 steps of f for every bfloat16 input (see ``Checked``; the guards and their
+    arguments: ``activations.checked_f32.GUARDS``); the bfloat16 kernel stays the fallback."""
+    return {**kernels, BF16: replace(kernels[BF16], checked=Checked(fn, guard))}
 
 
 def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
