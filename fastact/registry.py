@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .activations import bf16_ties, piecewise, rational, smooth, smooth_f32, softmax
+from .activations import checked_f32 as chk
 from .activations import derivatives_f32 as dfl
 from .activations import derivatives_piecewise as dpw
 from .activations import derivatives_rows as drows
@@ -403,11 +404,15 @@ ACTIVATIONS += (
     Activation(
         name="sigmoid",
         formula="1 / (1 + exp(-x))",
-        kernels=with_f32(
-            by_result(smooth.sigmoid_to32, smooth.sigmoid_f64),
-            smooth_f32.sigmoid_f32,
-            smooth_f32.sigmoid_f16,
-            smooth_f32.sigmoid_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.sigmoid_to32, smooth.sigmoid_f64),
+                smooth_f32.sigmoid_f32,
+                smooth_f32.sigmoid_f16,
+                smooth_f32.sigmoid_bf16,
+            ),
+            fast_f32.sigmoid_f32,
+            chk.GUARDS["sigmoid"],
         ),
         reference=_sig,
         oracle=lambda np, sp, x: sp.expit(x),
@@ -458,7 +463,7 @@ ACTIVATIONS += (
     Activation(
         name="elu",
         formula="x if x > 0 else alpha * (exp(x) - 1)",
-        kernels=by_result(smooth.elu_to32, smooth.elu_f64, tie=bf16_ties.elu),
+        kernels=checked(by_result(smooth.elu_to32, smooth.elu_f64, tie=bf16_ties.elu), chk.elu_f32, chk.GUARDS["elu"]),
         params=("alpha",),
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0))),
@@ -521,8 +526,15 @@ ACTIVATIONS += (
     Activation(
         name="silu",
         formula="x * sigmoid(x)  (swish with beta = 1)",
-        kernels=with_f32(
-            by_result(smooth.silu_to32, smooth.silu_f64), smooth_f32.silu_f32, smooth_f32.silu_f16, smooth_f32.silu_bf16
+        kernels=checked(
+            with_f32(
+                by_result(smooth.silu_to32, smooth.silu_f64),
+                smooth_f32.silu_f32,
+                smooth_f32.silu_f16,
+                smooth_f32.silu_bf16,
+            ),
+            fast_f32.silu_f32,
+            chk.GUARDS["silu"],
         ),
         reference=lambda mp, x: x * _sig(mp, x),
         oracle=lambda np, sp, x: x * sp.expit(x),
@@ -591,11 +603,15 @@ ACTIVATIONS += (
     Activation(
         name="gelu_sigmoid",
         formula=f"x * sigmoid({_K} x)",
-        kernels=with_f32(
-            by_result(smooth.gelu_sigmoid_to32, smooth.gelu_sigmoid_f64),
-            smooth_f32.gelu_sigmoid_f32,
-            smooth_f32.gelu_sigmoid_f16,
-            smooth_f32.gelu_sigmoid_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.gelu_sigmoid_to32, smooth.gelu_sigmoid_f64),
+                smooth_f32.gelu_sigmoid_f32,
+                smooth_f32.gelu_sigmoid_f16,
+                smooth_f32.gelu_sigmoid_bf16,
+            ),
+            fast_f32.gelu_sigmoid_f32,
+            chk.GUARDS["gelu_sigmoid"],
         ),
         reference=lambda mp, x: x * _sig(mp, mp.mpf(_K) * x),
         oracle=lambda np, sp, x: x * sp.expit(GELU_SIGMOID_K * x),
@@ -914,7 +930,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "softsign",
         "1 / (1 + |x|)^2",
-        by_result(dsm.softsign_to32, dsm.softsign_f64),
+        checked(by_result(dsm.softsign_to32, dsm.softsign_f64), chk.softsign_grad_f32, chk.GUARDS["grad.softsign"]),
         lambda mp, x: 1 / (1 + abs(x)) ** 2,
         oracle=lambda np, sp, x: 1.0 / (1.0 + np.abs(x)) ** 2,
         special="+-inf -> 0 (PyTorch: NaN); NaN -> NaN",
@@ -931,7 +947,11 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "log_sigmoid",
         "sigmoid(-x) = 1 / (1 + exp(x))",
-        {d: Kernel(dsm.negated(k.fn), k.arg, k.ret) for d, k in BY_NAME["sigmoid"].kernels.items()},
+        checked(
+            {d: Kernel(dsm.negated(k.fn), k.arg, k.ret) for d, k in BY_NAME["sigmoid"].kernels.items()},
+            chk.sigmoid_neg_f32,
+            chk.GUARDS["grad.log_sigmoid"],
+        ),
         lambda mp, x: 1 / (1 + mp.exp(x)),
         oracle=lambda np, sp, x: sp.expit(-x),
         special="-inf -> 1, +inf -> 0; NaN -> NaN",
@@ -965,7 +985,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "elu",
         "0 if x > 0 else expm1(x)",
-        by_result(dsm.elu_alpha_to32, dsm.elu_alpha_f64),
+        checked(by_result(dsm.elu_alpha_to32, dsm.elu_alpha_f64), chk.elu_alpha_f32, chk.GUARDS["grad.elu_alpha"]),
         lambda mp, x, a: mp.mpf(0) if x > 0 else mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0))),
         wrt="alpha",
