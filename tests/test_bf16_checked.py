@@ -84,6 +84,10 @@ def test_pattern_distance_counts_float32_steps():
     assert G.pattern_distance(np.float32([below]), np.float64([1.0 + 2.0**-23]))[0] == 2.0  # across 1.0
     assert G.pattern_distance(np.float32([tiny]), np.float64([-(2.0**-149)]))[0] == 2.0  # across 0
     assert G.pattern_distance(np.float32([0.0]), np.float64([2.0**-151]))[0] == 0.25
+    # past the largest float32: infinity is one step (2^104) above it, and every larger value is there
+    big = np.float32(3.4028235e38)
+    got = G.pattern_distance(np.float32([big, big, np.inf]), np.float64([2.0**128 - 2.0**103, 2.0**128, 1e300]))
+    assert got.tolist() == [0.5, 1.0, 0.0]
 
 
 @pytest.mark.parametrize("path,params", _cases(), ids=[f"{p}{list(q)}" for p, q in _cases()])

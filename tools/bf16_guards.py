@@ -74,18 +74,25 @@ def reference(path: str, x: np.ndarray, params: tuple[float, ...] = ()) -> np.nd
 
 
 def _position(v: np.ndarray) -> np.ndarray:
-    """float64 ``v`` (within float32's finite range) -> its place on float32's ordered pattern
-    line: |pattern| of the float32 at or below |v|, plus the fraction of the next step, signed."""
+    """float64 ``v`` -> its place on float32's ordered pattern line: |pattern| of the float32 at
+    or below |v|, plus the fraction of the next step, signed.  |v| >= 2^128 sits at infinity's
+    pattern (0x7f800000, one step past the largest float32): beyond the last bfloat16 midpoint
+    every value rounds to infinity, as a float32 value that overflowed does."""
     a = np.abs(v)
-    lo = a.astype(np.float32)
-    lo = np.where(lo.astype(np.float64) > a, np.nextafter(lo, np.float32(0)), lo)
-    step = np.nextafter(lo, np.float32(np.inf)).astype(np.float64) - lo.astype(np.float64)
+    big = a >= 2.0**128
+    a = np.where(big, 1.0, a)
+    with np.errstate(over="ignore"):  # a above the largest float32 casts to inf: lo is then the largest
+        lo = a.astype(np.float32)
+        lo = np.where(lo.astype(np.float64) > a, np.nextafter(lo, np.float32(0)), lo)
+        step = np.nextafter(lo, np.float32(np.inf)).astype(np.float64) - lo.astype(np.float64)
+    step = np.minimum(step, 2.0**104)  # the largest float32's next is infinity, 2^104 above it
     pos = lo.view(np.int32).astype(np.float64) + (a - lo.astype(np.float64)) / step
+    pos = np.where(big, float(0x7F800000), pos)
     return np.where(np.signbit(v), -pos, pos)
 
 
 def pattern_distance(y: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Float32 steps between float32 ``y`` and float64 ``v`` (finite, |v| below 2^128)."""
+    """Float32 steps between float32 ``y`` (not NaN) and float64 ``v`` (not NaN)."""
     return np.abs(_position(y.astype(np.float64)) - _position(v))
 
 
