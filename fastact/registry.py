@@ -430,11 +430,15 @@ ACTIVATIONS += (
     Activation(
         name="log_sigmoid",
         formula="-softplus(-x) = -log(1 + exp(-x))",
-        kernels=with_f32(
-            by_result(smooth.log_sigmoid_to32, smooth.log_sigmoid_f64),
-            smooth_f32.log_sigmoid_f32,
-            smooth_f32.log_sigmoid_f16,
-            smooth_f32.log_sigmoid_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.log_sigmoid_to32, smooth.log_sigmoid_f64),
+                smooth_f32.log_sigmoid_f32,
+                smooth_f32.log_sigmoid_f16,
+                smooth_f32.log_sigmoid_bf16,
+            ),
+            fast_f32.log_sigmoid_f32,
+            chk.GUARDS["log_sigmoid"],
         ),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
         oracle=lambda np, sp, x: sp.log_expit(x),
@@ -452,7 +456,7 @@ ACTIVATIONS += (
     Activation(
         name="tanh",
         formula="(e^x - e^-x) / (e^x + e^-x)",
-        kernels=by_result(smooth.tanh_to32, smooth.tanh_f64),
+        kernels=checked(by_result(smooth.tanh_to32, smooth.tanh_f64), fast_f32.tanh_f32, chk.GUARDS["tanh"]),
         reference=lambda mp, x: mp.tanh(x),
         oracle=lambda np, sp, x: np.tanh(x),
         peers={"PyTorch": "torch.tanh", "JAX": "jnp.tanh", "Keras": "tanh", "TF": "tf.math.tanh", "SciPy": "np.tanh"},
@@ -478,7 +482,7 @@ ACTIVATIONS += (
     Activation(
         name="selu",
         formula=f"scale * (x if x > 0 else alpha * (exp(x) - 1)); scale {SELU_SCALE!r}, alpha {SELU_ALPHA!r}",
-        kernels=by_result(smooth.selu_to32, smooth.selu_f64),
+        kernels=checked(by_result(smooth.selu_to32, smooth.selu_f64), fast_f32.selu_f32, chk.GUARDS["selu"]),
         reference=lambda mp, x: mp.mpf(_SELU_L) * (x if x > 0 else mp.mpf(_SELU_A) * mp.expm1(x)),
         oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, x, float(_SELU_A) * np.expm1(np.minimum(x, 0.0))),
         peers={"PyTorch": "F.selu", "JAX": "jax.nn.selu", "Keras": "selu", "TF": "tf.nn.selu"},
@@ -505,11 +509,15 @@ ACTIVATIONS += (
     Activation(
         name="softplus",
         formula="log(1 + exp(x))",
-        kernels=with_f32(
-            by_result(smooth.softplus_to32, smooth.softplus_f64),
-            smooth_f32.softplus_f32,
-            smooth_f32.softplus_f16,
-            smooth_f32.softplus_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.softplus_to32, smooth.softplus_f64),
+                smooth_f32.softplus_f32,
+                smooth_f32.softplus_f16,
+                smooth_f32.softplus_bf16,
+            ),
+            fast_f32.softplus_f32,
+            chk.GUARDS["softplus"],
         ),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
         oracle=lambda np, sp, x: np.logaddexp(x, 0.0),
@@ -572,7 +580,11 @@ ACTIVATIONS += (
         name="gelu",
         formula="x * Phi(x) = x/2 * erfc(-x / sqrt(2))  (exact GELU)",
         # float16/float32 from short polynomials (~2^-30 relative), float64 from double-doubles
-        kernels=by_result(smooth.gelu_to32, smooth.gelu_f64, tie=bf16_ties.half),
+        kernels=checked(
+            by_result(smooth.gelu_to32, smooth.gelu_f64, tie=bf16_ties.half),
+            fast_f32.gelu_f32,
+            chk.GUARDS["gelu"],
+        ),
         reference=_gelu_ref,
         oracle=lambda np, sp, x: 0.5 * x * sp.erfc(-x / np.sqrt(2.0)),
         peers={
@@ -587,7 +599,11 @@ ACTIVATIONS += (
     Activation(
         name="gelu_tanh",
         formula=f"x/2 * (1 + tanh(sqrt(2/pi) * (x + {_A} x^3)))",
-        kernels=by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64, tie=bf16_ties.half),
+        kernels=checked(
+            by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64, tie=bf16_ties.half),
+            fast_f32.gelu_tanh_f32,
+            chk.GUARDS["gelu_tanh"],
+        ),
         reference=lambda mp, x: x * _sig(mp, 2 * mp.sqrt(2 / mp.pi) * (x + mp.mpf(_A) * x**3)),
         oracle=lambda np, sp, x: x * sp.expit(2 * np.sqrt(2 / np.pi) * (x + GELU_TANH_A * x**3)),
         approximates="gelu",

@@ -37,6 +37,12 @@ GUARDS = {
     "grad.softsign": 6,  # softsign_grad_f32: 2.718 at x = 17301504 (argument: < 5.5)
     "elu": 6,  # elu_f32, every alpha: R + 1.01 = 2.384 (R = 1.374 at x = -0.37695); at alpha 1.5: 1.420
     "grad.elu_alpha": 6,  # elu_alpha_f32 (expm1, alpha unused): 0.863 at x = -0.37695
+    "tanh": 6,  # fast.tanh_f32: 2.191 at x = 4.40625
+    "softplus": 6,  # fast.softplus_f32: 2.080 at x = -4.25
+    "log_sigmoid": 6,  # fast.log_sigmoid_f32: 2.080 at x = 4.25
+    "gelu": 6,  # fast.gelu_f32: 2.511 at x = -5.375
+    "gelu_tanh": 6,  # fast.gelu_tanh_f32: 2.147 at x = -3.578125
+    "selu": 6,  # fast.selu_f32: 1.689 at x = -0.15234375
 }
 
 
