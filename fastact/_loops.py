@@ -209,25 +209,30 @@ def checked_unary(args, dims, steps, data):
     sx = steps[0]
     sy = steps[1]
     if sx == ISZ and sy == ISZ:
-        ybuf = np.empty(CHECK_BLOCK, np.int16)
-        hard = np.empty(CHECK_BLOCK, np.bool_)
+        buf = np.empty(3 * CHECK_BLOCK, np.uint8)  # the block's results (int16), then its flags
+        ybuf = data_ptr(buf)
+        hard = offset_ptr(ybuf, 2 * CHECK_BLOCK)
         for lo in range(0, n, CHECK_BLOCK):
             m = min(CHECK_BLOCK, n - lo)
             xb = offset_ptr(xp, lo * ISZ)
             retry = False
             for i in range(m):
                 v = FAST(bf16_to_f32(load(xb, i, TIN)))
-                ybuf[i] = f32_to_bf16(v)
+                store(ybuf, i, f32_to_bf16(v))
                 h = near_bf16_midpoint(v, GUARD)
-                hard[i] = h
+                store(hard, i, np.uint8(h))
                 retry |= h
             if retry:
-                for i in range(m):
-                    if hard[i]:
-                        ybuf[i] = OUT(KERNEL(IN(load(xb, i, TIN))))
+                # the flags 8 at a time: a flagged element costs its word's 8 tests and the
+                # kernel, not a pass over the block (LLVM would run KERNEL on all of it, masked)
+                for w in range((m + 7) // 8):
+                    if load(hard, w, np.uint64) != 0:
+                        for i in range(8 * w, min(8 * w + 8, m)):
+                            if load(hard, i, np.uint8) != 0:
+                                store(ybuf, i, OUT(KERNEL(IN(load(xb, i, TIN)))))
             yb = offset_ptr(yp, lo * ISZ)
             for i in range(m):
-                store(yb, i, ybuf[i])
+                store(yb, i, load(ybuf, i, TIN))
     else:
         for i in range(n):
             store_at(yp, i * sy, OUT(KERNEL(IN(load_at(xp, i * sx, TIN)))))
@@ -250,25 +255,30 @@ def checked_binary(args, dims, steps, data):
         # one parameter value for the whole array: FAST's guard holds for every value (registry)
         af = bf16_to_f32(load(ap, 0, TIN))
         a = IN(load(ap, 0, TIN))
-        ybuf = np.empty(CHECK_BLOCK, np.int16)
-        hard = np.empty(CHECK_BLOCK, np.bool_)
+        buf = np.empty(3 * CHECK_BLOCK, np.uint8)  # the block's results (int16), then its flags
+        ybuf = data_ptr(buf)
+        hard = offset_ptr(ybuf, 2 * CHECK_BLOCK)
         for lo in range(0, n, CHECK_BLOCK):
             m = min(CHECK_BLOCK, n - lo)
             xb = offset_ptr(xp, lo * ISZ)
             retry = False
             for i in range(m):
                 v = FAST(bf16_to_f32(load(xb, i, TIN)), af)
-                ybuf[i] = f32_to_bf16(v)
+                store(ybuf, i, f32_to_bf16(v))
                 h = near_bf16_midpoint(v, GUARD)
-                hard[i] = h
+                store(hard, i, np.uint8(h))
                 retry |= h
             if retry:
-                for i in range(m):
-                    if hard[i]:
-                        ybuf[i] = OUT(KERNEL(IN(load(xb, i, TIN)), a))
+                # the flags 8 at a time: a flagged element costs its word's 8 tests and the
+                # kernel, not a pass over the block (LLVM would run KERNEL on all of it, masked)
+                for w in range((m + 7) // 8):
+                    if load(hard, w, np.uint64) != 0:
+                        for i in range(8 * w, min(8 * w + 8, m)):
+                            if load(hard, i, np.uint8) != 0:
+                                store(ybuf, i, OUT(KERNEL(IN(load(xb, i, TIN)), a)))
             yb = offset_ptr(yp, lo * ISZ)
             for i in range(m):
-                store(yb, i, ybuf[i])
+                store(yb, i, load(ybuf, i, TIN))
     else:
         for i in range(n):
             store_at(yp, i * sy, OUT(KERNEL(IN(load_at(xp, i * sx, TIN)), IN(load_at(ap, i * sa, TIN)))))
