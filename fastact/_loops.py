@@ -6,22 +6,25 @@ converters ``IN``/``OUT`` between storage and compute types) and compiles the cl
 as a C function with NumPy's loop signature ``(args, dims, steps, data)``.  The
 unit-stride branch indexes typed pointers so LLVM vectorizes it.
 """
-# ruff: noqa: F821  (KERNEL, TIN, ISZ, IN, OUT are bound per clone)
+# ruff: noqa: F821  (KERNEL, TIN, ISZ, IN, OUT, FAST, GUARD are bound per clone)
 
 import numpy as np
 
 from ._numba import (
     address,
+    bf16_to_f32,
     call_get_int,
     call_loop,
     call_parallel_for,
     call_set_int,
     clear_fp_flags,
     data_ptr,
+    f32_to_bf16,
     is_null,
     jit,
     load,
     load_at,
+    near_bf16_midpoint,
     null,
     offset_ptr,
     pointer,
@@ -178,6 +181,104 @@ def binary(args, dims, steps, data):
     elif sx == ISZ and sa == ISZ and sy == ISZ:
         for i in range(n):
             store(yp, i, OUT(KERNEL(IN(load(xp, i, TIN)), IN(load(ap, i, TIN)))))
+    else:
+        for i in range(n):
+            store_at(yp, i * sy, OUT(KERNEL(IN(load_at(xp, i * sx, TIN)), IN(load_at(ap, i * sa, TIN)))))
+    clear_fp_flags()
+
+
+# ---------------------------------------------------------------- checked bfloat16 loops
+# bfloat16 only (``TIN`` int16 bits): ``FAST`` is a float32 kernel whose value is within
+# ``GUARD`` float32 steps (patterns) of f(x) for every bfloat16 input, ``KERNEL`` (with
+# ``IN``/``OUT``) the correctly rounded one.  Rounding FAST's value to bfloat16 gives the
+# correctly rounded result unless a bfloat16 midpoint (low 16 bits 0x8000) lies within GUARD
+# steps of it (``near_bf16_midpoint``): only those elements, ~(2 GUARD + 1)/65536 of random
+# data, are recomputed by KERNEL, so the results are KERNEL's bits (Ziv's strategy).  A block
+# is rounded into ``ybuf`` before anything is stored: in place (y is x), the fallback still
+# reads its x.  Strided calls and parameter arrays run KERNEL alone (the plain loops' code).
+
+CHECK_BLOCK = 128  # elements per block: its buffers stay in L1, its flag test costs 1/128 a branch
+
+
+def checked_unary(args, dims, steps, data):
+    n = dims[0]
+    if n >= PAR_MIN and threaded(args, dims, steps, data, 2, 1, n, GRAIN):
+        return
+    xp = args[0]
+    yp = args[1]
+    sx = steps[0]
+    sy = steps[1]
+    if sx == ISZ and sy == ISZ:
+        buf = np.empty(3 * CHECK_BLOCK, np.uint8)  # the block's results (int16), then its flags
+        ybuf = data_ptr(buf)
+        hard = offset_ptr(ybuf, 2 * CHECK_BLOCK)
+        for lo in range(0, n, CHECK_BLOCK):
+            m = min(CHECK_BLOCK, n - lo)
+            xb = offset_ptr(xp, lo * ISZ)
+            retry = False
+            for i in range(m):
+                v = FAST(bf16_to_f32(load(xb, i, TIN)))
+                store(ybuf, i, f32_to_bf16(v))
+                h = near_bf16_midpoint(v, GUARD)
+                store(hard, i, np.uint8(h))
+                retry |= h
+            if retry:
+                # the flags 8 at a time: a flagged element costs its word's 8 tests and the
+                # kernel, not a pass over the block (LLVM would run KERNEL on all of it, masked)
+                for w in range((m + 7) // 8):
+                    if load(hard, w, np.uint64) != 0:
+                        for i in range(8 * w, min(8 * w + 8, m)):
+                            if load(hard, i, np.uint8) != 0:
+                                store(ybuf, i, OUT(KERNEL(IN(load(xb, i, TIN)))))
+            yb = offset_ptr(yp, lo * ISZ)
+            for i in range(m):
+                store(yb, i, load(ybuf, i, TIN))
+    else:
+        for i in range(n):
+            store_at(yp, i * sy, OUT(KERNEL(IN(load_at(xp, i * sx, TIN)))))
+    clear_fp_flags()
+
+
+def checked_binary(args, dims, steps, data):
+    n = dims[0]
+    if n == 0:
+        return
+    if n >= PAR_MIN and threaded(args, dims, steps, data, 3, 1, n, GRAIN):
+        return
+    xp = args[0]
+    ap = args[1]
+    yp = args[2]
+    sx = steps[0]
+    sa = steps[1]
+    sy = steps[2]
+    if sx == ISZ and sy == ISZ and sa == 0:
+        # one parameter value for the whole array: FAST's guard holds for every value (registry)
+        af = bf16_to_f32(load(ap, 0, TIN))
+        a = IN(load(ap, 0, TIN))
+        buf = np.empty(3 * CHECK_BLOCK, np.uint8)  # the block's results (int16), then its flags
+        ybuf = data_ptr(buf)
+        hard = offset_ptr(ybuf, 2 * CHECK_BLOCK)
+        for lo in range(0, n, CHECK_BLOCK):
+            m = min(CHECK_BLOCK, n - lo)
+            xb = offset_ptr(xp, lo * ISZ)
+            retry = False
+            for i in range(m):
+                v = FAST(bf16_to_f32(load(xb, i, TIN)), af)
+                store(ybuf, i, f32_to_bf16(v))
+                h = near_bf16_midpoint(v, GUARD)
+                store(hard, i, np.uint8(h))
+                retry |= h
+            if retry:
+                # the flags 8 at a time: a flagged element costs its word's 8 tests and the
+                # kernel, not a pass over the block (LLVM would run KERNEL on all of it, masked)
+                for w in range((m + 7) // 8):
+                    if load(hard, w, np.uint64) != 0:
+                        for i in range(8 * w, min(8 * w + 8, m)):
+                            if load(hard, i, np.uint8) != 0:
+                                store(ybuf, i, OUT(KERNEL(IN(load(xb, i, TIN)), a)))
+            yb = offset_ptr(yp, lo * ISZ)
+            for i in range(m):
+                store(yb, i, load(ybuf, i, TIN))
     else:
         for i in range(n):
             store_at(yp, i * sy, OUT(KERNEL(IN(load_at(xp, i * sx, TIN)), IN(load_at(ap, i * sa, TIN)))))
@@ -352,5 +453,6 @@ def rows2_masked(args, dims, steps, data):
 
 
 TEMPLATES = {1: unary, 2: binary}
+CHECKED_TEMPLATES = {1: checked_unary, 2: checked_binary}
 ROW_TEMPLATES = {1: rows, 2: rows2}
 MASKED_ROW_TEMPLATES = {1: rows_masked, 2: rows2_masked}  # keyed by the unmasked inputs

@@ -355,6 +355,32 @@ def f32_to_bf16(typingctx, x):
 
 
 @intrinsic
+def near_bf16_midpoint(typingctx, y, guard):
+    """True where float32 ``y``'s rounding to bfloat16 is not settled by ``y`` alone: the low 16
+    bits of its pattern within ``guard`` of 0x8000 (a bfloat16 rounding midpoint ``guard`` or
+    fewer float32 steps away), or ``y`` NaN.
+
+    ``guard``: an integer below 0x8000.  One unsigned compare, (low - (0x8000 - guard)) <=
+    2 guard, in i32 lanes (numba's integer arithmetic would widen to int64).
+    """
+    if y != types.float32 or not isinstance(guard, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i32 = ir.IntType(32)
+        g = args[1]
+        if guard.bitwidth != 32:
+            g = builder.trunc(g, i32) if guard.bitwidth > 32 else builder.sext(g, i32)
+        low = builder.and_(builder.bitcast(args[0], i32), ir.Constant(i32, 0xFFFF))
+        off = builder.sub(low, builder.sub(ir.Constant(i32, 0x8000), g))
+        near = builder.icmp_unsigned("<=", off, builder.add(g, g))
+        nan = builder.fcmp_unordered("uno", args[0], args[0])
+        return builder.or_(near, nan)
+
+    return types.boolean(types.float32, guard), codegen
+
+
+@intrinsic
 def f32_to_bf16_off(typingctx, y, z):
     """float32 ``y`` standing for a value a hair off it -> bfloat16 bits, rounded once.
 

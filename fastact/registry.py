@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .activations import bf16_ties, piecewise, rational, smooth, smooth_f32, softmax
+from .activations import checked_f32 as chk
 from .activations import derivatives_f32 as dfl
 from .activations import derivatives_piecewise as dpw
 from .activations import derivatives_rows as drows
@@ -72,10 +73,29 @@ class Kernel:
     fn: Any
     arg: str = "f64"
     ret: str = "dd"
+    checked: Checked | None = None  # bfloat16 only: a float32 fast path this kernel backs (``checked``)
 
     def __post_init__(self) -> None:
         if self.arg not in KERNEL_ARGS or self.ret not in KERNEL_RETS or (self.arg == "row") != (self.ret == "row"):
             raise ValueError(f"Kernel({self.fn!r}): arg {self.arg!r}, ret {self.ret!r}; see Kernel's docstring")
+        if self.checked is not None and self.arg == "row":
+            raise ValueError(f"Kernel({self.fn!r}): a row kernel has no checked fast path")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A bfloat16 loop's fast path: ``fn``, a float32 kernel (float32 arguments, float32 value),
+    within ``guard`` float32 steps (patterns apart) of f(x) for every bfloat16 input (and every
+    parameter value).  Its value rounded to bfloat16 is the correctly rounded result except where
+    a bfloat16 midpoint is ``guard`` steps away or fewer; there the loop runs the exact kernel
+    (``_loops.checked_unary``), so the results are the exact kernel's bits, faster."""
+
+    fn: Any
+    guard: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.guard < 0x4000:
+            raise ValueError(f"Checked({self.fn!r}): guard {self.guard} (1 .. 0x3fff float32 steps)")
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,13 @@ def with_f32(
     if bf16_from_f32:
         out[BF16] = out["float32"]
     return out
+
+
+def checked(kernels: dict[str, Kernel], fn: Any, guard: int) -> dict[str, Kernel]:
+    """``kernels`` with a checked fast path on the bfloat16 loop: float32 kernel ``fn``, within
+    ``guard`` float32 steps of f for every bfloat16 input (see ``Checked``; the guards and their
+    arguments: ``activations.checked_f32.GUARDS``); the bfloat16 kernel stays the fallback."""
+    return {**kernels, BF16: replace(kernels[BF16], checked=Checked(fn, guard))}
 
 
 def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
@@ -377,11 +404,15 @@ ACTIVATIONS += (
     Activation(
         name="sigmoid",
         formula="1 / (1 + exp(-x))",
-        kernels=with_f32(
-            by_result(smooth.sigmoid_to32, smooth.sigmoid_f64),
-            smooth_f32.sigmoid_f32,
-            smooth_f32.sigmoid_f16,
-            smooth_f32.sigmoid_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.sigmoid_to32, smooth.sigmoid_f64),
+                smooth_f32.sigmoid_f32,
+                smooth_f32.sigmoid_f16,
+                smooth_f32.sigmoid_bf16,
+            ),
+            fast_f32.sigmoid_f32,
+            chk.GUARDS["sigmoid"],
         ),
         reference=_sig,
         oracle=lambda np, sp, x: sp.expit(x),
@@ -399,11 +430,15 @@ ACTIVATIONS += (
     Activation(
         name="log_sigmoid",
         formula="-softplus(-x) = -log(1 + exp(-x))",
-        kernels=with_f32(
-            by_result(smooth.log_sigmoid_to32, smooth.log_sigmoid_f64),
-            smooth_f32.log_sigmoid_f32,
-            smooth_f32.log_sigmoid_f16,
-            smooth_f32.log_sigmoid_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.log_sigmoid_to32, smooth.log_sigmoid_f64),
+                smooth_f32.log_sigmoid_f32,
+                smooth_f32.log_sigmoid_f16,
+                smooth_f32.log_sigmoid_bf16,
+            ),
+            fast_f32.log_sigmoid_f32,
+            chk.GUARDS["log_sigmoid"],
         ),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
         oracle=lambda np, sp, x: sp.log_expit(x),
@@ -421,7 +456,7 @@ ACTIVATIONS += (
     Activation(
         name="tanh",
         formula="(e^x - e^-x) / (e^x + e^-x)",
-        kernels=by_result(smooth.tanh_to32, smooth.tanh_f64),
+        kernels=checked(by_result(smooth.tanh_to32, smooth.tanh_f64), fast_f32.tanh_f32, chk.GUARDS["tanh"]),
         reference=lambda mp, x: mp.tanh(x),
         oracle=lambda np, sp, x: np.tanh(x),
         peers={"PyTorch": "torch.tanh", "JAX": "jnp.tanh", "Keras": "tanh", "TF": "tf.math.tanh", "SciPy": "np.tanh"},
@@ -432,7 +467,7 @@ ACTIVATIONS += (
     Activation(
         name="elu",
         formula="x if x > 0 else alpha * (exp(x) - 1)",
-        kernels=by_result(smooth.elu_to32, smooth.elu_f64, tie=bf16_ties.elu),
+        kernels=checked(by_result(smooth.elu_to32, smooth.elu_f64, tie=bf16_ties.elu), chk.elu_f32, chk.GUARDS["elu"]),
         params=("alpha",),
         reference=lambda mp, x, a: x if x > 0 else a * mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0))),
@@ -447,7 +482,7 @@ ACTIVATIONS += (
     Activation(
         name="selu",
         formula=f"scale * (x if x > 0 else alpha * (exp(x) - 1)); scale {SELU_SCALE!r}, alpha {SELU_ALPHA!r}",
-        kernels=by_result(smooth.selu_to32, smooth.selu_f64),
+        kernels=checked(by_result(smooth.selu_to32, smooth.selu_f64), fast_f32.selu_f32, chk.GUARDS["selu"]),
         reference=lambda mp, x: mp.mpf(_SELU_L) * (x if x > 0 else mp.mpf(_SELU_A) * mp.expm1(x)),
         oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, x, float(_SELU_A) * np.expm1(np.minimum(x, 0.0))),
         peers={"PyTorch": "F.selu", "JAX": "jax.nn.selu", "Keras": "selu", "TF": "tf.nn.selu"},
@@ -474,11 +509,15 @@ ACTIVATIONS += (
     Activation(
         name="softplus",
         formula="log(1 + exp(x))",
-        kernels=with_f32(
-            by_result(smooth.softplus_to32, smooth.softplus_f64),
-            smooth_f32.softplus_f32,
-            smooth_f32.softplus_f16,
-            smooth_f32.softplus_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.softplus_to32, smooth.softplus_f64),
+                smooth_f32.softplus_f32,
+                smooth_f32.softplus_f16,
+                smooth_f32.softplus_bf16,
+            ),
+            fast_f32.softplus_f32,
+            chk.GUARDS["softplus"],
         ),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
         oracle=lambda np, sp, x: np.logaddexp(x, 0.0),
@@ -495,8 +534,15 @@ ACTIVATIONS += (
     Activation(
         name="silu",
         formula="x * sigmoid(x)  (swish with beta = 1)",
-        kernels=with_f32(
-            by_result(smooth.silu_to32, smooth.silu_f64), smooth_f32.silu_f32, smooth_f32.silu_f16, smooth_f32.silu_bf16
+        kernels=checked(
+            with_f32(
+                by_result(smooth.silu_to32, smooth.silu_f64),
+                smooth_f32.silu_f32,
+                smooth_f32.silu_f16,
+                smooth_f32.silu_bf16,
+            ),
+            fast_f32.silu_f32,
+            chk.GUARDS["silu"],
         ),
         reference=lambda mp, x: x * _sig(mp, x),
         oracle=lambda np, sp, x: x * sp.expit(x),
@@ -534,7 +580,11 @@ ACTIVATIONS += (
         name="gelu",
         formula="x * Phi(x) = x/2 * erfc(-x / sqrt(2))  (exact GELU)",
         # float16/float32 from short polynomials (~2^-30 relative), float64 from double-doubles
-        kernels=by_result(smooth.gelu_to32, smooth.gelu_f64, tie=bf16_ties.half),
+        kernels=checked(
+            by_result(smooth.gelu_to32, smooth.gelu_f64, tie=bf16_ties.half),
+            fast_f32.gelu_f32,
+            chk.GUARDS["gelu"],
+        ),
         reference=_gelu_ref,
         oracle=lambda np, sp, x: 0.5 * x * sp.erfc(-x / np.sqrt(2.0)),
         peers={
@@ -549,7 +599,11 @@ ACTIVATIONS += (
     Activation(
         name="gelu_tanh",
         formula=f"x/2 * (1 + tanh(sqrt(2/pi) * (x + {_A} x^3)))",
-        kernels=by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64, tie=bf16_ties.half),
+        kernels=checked(
+            by_result(smooth.gelu_tanh_to32, smooth.gelu_tanh_f64, tie=bf16_ties.half),
+            fast_f32.gelu_tanh_f32,
+            chk.GUARDS["gelu_tanh"],
+        ),
         reference=lambda mp, x: x * _sig(mp, 2 * mp.sqrt(2 / mp.pi) * (x + mp.mpf(_A) * x**3)),
         oracle=lambda np, sp, x: x * sp.expit(2 * np.sqrt(2 / np.pi) * (x + GELU_TANH_A * x**3)),
         approximates="gelu",
@@ -565,11 +619,15 @@ ACTIVATIONS += (
     Activation(
         name="gelu_sigmoid",
         formula=f"x * sigmoid({_K} x)",
-        kernels=with_f32(
-            by_result(smooth.gelu_sigmoid_to32, smooth.gelu_sigmoid_f64),
-            smooth_f32.gelu_sigmoid_f32,
-            smooth_f32.gelu_sigmoid_f16,
-            smooth_f32.gelu_sigmoid_bf16,
+        kernels=checked(
+            with_f32(
+                by_result(smooth.gelu_sigmoid_to32, smooth.gelu_sigmoid_f64),
+                smooth_f32.gelu_sigmoid_f32,
+                smooth_f32.gelu_sigmoid_f16,
+                smooth_f32.gelu_sigmoid_bf16,
+            ),
+            fast_f32.gelu_sigmoid_f32,
+            chk.GUARDS["gelu_sigmoid"],
         ),
         reference=lambda mp, x: x * _sig(mp, mp.mpf(_K) * x),
         oracle=lambda np, sp, x: x * sp.expit(GELU_SIGMOID_K * x),
@@ -888,7 +946,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "softsign",
         "1 / (1 + |x|)^2",
-        by_result(dsm.softsign_to32, dsm.softsign_f64),
+        checked(by_result(dsm.softsign_to32, dsm.softsign_f64), chk.softsign_grad_f32, chk.GUARDS["grad.softsign"]),
         lambda mp, x: 1 / (1 + abs(x)) ** 2,
         oracle=lambda np, sp, x: 1.0 / (1.0 + np.abs(x)) ** 2,
         special="+-inf -> 0 (PyTorch: NaN); NaN -> NaN",
@@ -905,7 +963,11 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "log_sigmoid",
         "sigmoid(-x) = 1 / (1 + exp(x))",
-        {d: Kernel(dsm.negated(k.fn), k.arg, k.ret) for d, k in BY_NAME["sigmoid"].kernels.items()},
+        checked(
+            {d: Kernel(dsm.negated(k.fn), k.arg, k.ret) for d, k in BY_NAME["sigmoid"].kernels.items()},
+            chk.sigmoid_neg_f32,
+            chk.GUARDS["grad.log_sigmoid"],
+        ),
         lambda mp, x: 1 / (1 + mp.exp(x)),
         oracle=lambda np, sp, x: sp.expit(-x),
         special="-inf -> 1, +inf -> 0; NaN -> NaN",
@@ -939,7 +1001,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "elu",
         "0 if x > 0 else expm1(x)",
-        by_result(dsm.elu_alpha_to32, dsm.elu_alpha_f64),
+        checked(by_result(dsm.elu_alpha_to32, dsm.elu_alpha_f64), chk.elu_alpha_f32, chk.GUARDS["grad.elu_alpha"]),
         lambda mp, x, a: mp.mpf(0) if x > 0 else mp.expm1(x),
         oracle=lambda np, sp, x, a: np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0))),
         wrt="alpha",

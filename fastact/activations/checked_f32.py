@@ -1,0 +1,92 @@
+"""float32 kernels for the bfloat16 loops' checked fast path (``registry.checked``), and their guards.
+
+A checked bfloat16 loop rounds a float32 kernel's value y to bfloat16 and keeps it unless
+y's pattern is within ``guard`` float32 steps of a bfloat16 rounding midpoint (low 16 bits
+0x8000); those elements are recomputed by the exact bfloat16 kernel (``_loops.checked_unary``).
+That is the correctly rounded result whenever y is at most ``guard`` steps (float32 patterns,
+fractionally, on the ordered pattern line: ulps of the spacing where they are, subnormals'
+2^-149 included, binade boundaries too) from f(x): no midpoint then lies between y and f(x).
+
+GUARDS: each kernel's guard, above its largest distance D over all 65536 bfloat16 inputs
+(``tools/bf16_guards.py`` measures it against fastact's float64 loops; tests/test_bf16_checked.py
+holds D <= guard - 1 and, for elu's alpha, the parameter-free part of the argument).  The
+comments give the measured D.  A larger guard costs only fallbacks, (2 guard + 1)/65536 of
+elements whose float32 values are spread evenly; structured data flags more (elu's alpha x
+at tiny x lands on midpoints: exact ties of the float32 value, decided by the exact kernel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import jit
+from ..kernels.fast_f32 import expm1_neg_f32
+from . import fast as fast_act
+
+_kernel = jit(inline="always")
+_F = np.float32
+_ZERO = _F(0.0)
+_ONE = _F(1.0)
+
+# path -> guard (float32 steps); comments: the largest D over all bfloat16 inputs (tools/bf16_guards.py)
+GUARDS = {
+    "sigmoid": 6,  # fast.sigmoid_f32: 1.644 at x = -15.625 (grad.softplus runs the same loop)
+    "silu": 6,  # fast.silu_f32: 2.040 at x = -15.5625
+    "gelu_sigmoid": 6,  # fast.gelu_sigmoid_f32: 1.943 at x = -3.640625
+    "grad.log_sigmoid": 6,  # sigmoid_neg_f32: 1.644 at x = 15.625
+    "grad.softsign": 6,  # softsign_grad_f32: 2.718 at x = 17301504 (argument: < 5.5)
+    "elu": 6,  # elu_f32, every alpha: R + 1.01 = 2.384 (R = 1.374 at x = -0.37695); at alpha 1.5: 1.420
+    "grad.elu_alpha": 6,  # elu_alpha_f32 (expm1, alpha unused): 0.863 at x = -0.37695
+    "tanh": 6,  # fast.tanh_f32: 2.191 at x = 4.40625
+    "softplus": 6,  # fast.softplus_f32: 2.080 at x = -4.25
+    "log_sigmoid": 6,  # fast.log_sigmoid_f32: 2.080 at x = 4.25
+    "gelu": 6,  # fast.gelu_f32: 2.511 at x = -5.375
+    "gelu_tanh": 6,  # fast.gelu_tanh_f32: 2.147 at x = -3.578125
+    "selu": 6,  # fast.selu_f32: 1.689 at x = -0.15234375
+}
+
+
+@_kernel
+def sigmoid_neg_f32(x):
+    """sigmoid(-x) (log_sigmoid'(x)): the fast tier's sigmoid at -x, so sigmoid's guard holds."""
+    return fast_act.sigmoid_f32(-x)
+
+
+@_kernel
+def softsign_grad_f32(x):
+    """softsign'(x) = 1/(1 + |x|)^2 as r r, r = 1/(1 + |x|): three roundings of relative error
+    below 2^-24 each (1 + |x|, the division, the product), r's doubled by the square: relative
+    error < 5 * 2^-24, i.e. < 5 steps, plus 0.5 step where r r is a float32 subnormal.  r r, not
+    1/(d d): d d overflows for |x| > 1.8e19 where f is still 2.9e-39 (a float32 normal); r r
+    underflows to 0 only below 2^-150, where f rounds to +0 in bfloat16 too (and +-inf -> 0)."""
+    r = _ONE / (_ONE + abs(x))
+    return r * r
+
+
+@_kernel
+def expm1_neg_signed_f32(x):
+    """e^x - 1 for x <= 0 with -0.0 -> -0.0 (``expm1_neg_f32`` gives +0.0 there)."""
+    return x if x == _ZERO else expm1_neg_f32(x)
+
+
+@_kernel
+def elu_f32(x, alpha):
+    """x for x >= 0 (+-0 keep their sign), alpha expm1(x) for x < 0; NaN alpha -> NaN.
+
+    Guard for every alpha: expm1_neg_f32's value e has relative error R 2^-24 over the bfloat16
+    x < 0 (R measured over all of them: ``EXPM1_R``); alpha e is then within R 2^-24 |f| of f, at
+    most R / (1 - R 2^-24) steps on the pattern line (|f| is below 2^24 steps of the spacing at
+    its lower end), and its one rounding adds at most one step (half a step of the larger
+    spacing, or 0.5 of 2^-149 in the subnormal range): D <= R + 1.01.  No overflow: |e| <= 1,
+    |alpha| <= the largest bfloat16.  alpha = +-inf gives -+inf (the exact kernel's), NaN is
+    flagged and recomputed."""
+    y = x if x >= _ZERO else alpha * expm1_neg_f32(x)
+    return y if alpha == alpha else alpha
+
+
+@_kernel
+def elu_alpha_f32(x, alpha):
+    """d elu / d alpha = 0 for x > 0, expm1(x) for x <= 0 (-0.0 -> -0.0, -inf -> -1); NaN in
+    either input -> NaN.  Guard: expm1's D over the bfloat16 x <= 0 (alpha is not used)."""
+    y = _ZERO if x > _ZERO else expm1_neg_signed_f32(x)
+    return y if alpha == alpha else alpha
