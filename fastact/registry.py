@@ -198,11 +198,14 @@ def with_f32(
     return out
 
 
-def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
-    """Row kernels ``row(xp, yp, kp, n, storage_type)`` on contiguous rows (``kp``: the mask, for
-    masked kernels); float16 and bfloat16 rows use the float32 one (it reads and writes any
-    2-byte storage through ``convert.widen``/``narrow``)."""
-    return {d: Kernel(f64 if d == "float64" else f32, "row", "row") for d in (*DTYPES, BF16)}
+def rowwise(f32: Any, f64: Any, bf16: Any = None) -> dict[str, Kernel]:
+    """Row kernels ``row(xp, yp, kp, wp, n, storage_type)`` on contiguous rows (``kp``: the mask,
+    for masked kernels; ``wp``: a float32 work block); float16 rows use the float32 one (it reads
+    and writes any 2-byte storage through ``convert.widen``/``narrow``), and so do bfloat16 rows
+    unless ``bf16`` gives them a kernel of their own."""
+    kernels = {d: Kernel(f64 if d == "float64" else f32, "row", "row") for d in DTYPES}
+    kernels[BF16] = Kernel(bf16 if bf16 is not None else f32, "row", "row")
+    return kernels
 
 
 def _softmax_ref(mp: Any, row: list) -> list:
@@ -584,8 +587,8 @@ ACTIVATIONS += (
     Activation(
         name="softmax",
         formula="exp(x_i - max x) / sum_j exp(x_j - max x), along axis (default -1)",
-        kernels=rowwise(softmax.softmax_f32, softmax.softmax_f64),
-        masked=rowwise(softmax.masked_softmax_f32, softmax.masked_softmax_f64),
+        kernels=rowwise(softmax.softmax_f32, softmax.softmax_f64, softmax.softmax_bf16),
+        masked=rowwise(softmax.masked_softmax_f32, softmax.masked_softmax_f64, softmax.masked_softmax_bf16),
         reference=_softmax_ref,
         signature="(n)->(n)",
         peers={
@@ -605,8 +608,8 @@ ACTIVATIONS += (
     Activation(
         name="log_softmax",
         formula="(x_i - max x) - log(sum_j exp(x_j - max x)), along axis (default -1)",
-        kernels=rowwise(softmax.log_softmax_f32, softmax.log_softmax_f64),
-        masked=rowwise(softmax.masked_log_softmax_f32, softmax.masked_log_softmax_f64),
+        kernels=rowwise(softmax.log_softmax_f32, softmax.log_softmax_f64, softmax.log_softmax_bf16),
+        masked=rowwise(softmax.masked_log_softmax_f32, softmax.masked_log_softmax_f64, softmax.masked_log_softmax_bf16),
         reference=_log_softmax_ref,
         signature="(n)->(n)",
         peers={

@@ -34,7 +34,21 @@ import math
 import numpy as np
 
 from .._loops import ROW_BLOCK
-from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, fma, itemsize, jit, like, load, pow2_pair_f32, store
+from .._numba import (
+    bf16_to_f32,
+    bits_f32,
+    bits_f64,
+    f32_bits,
+    f32_to_bf16,
+    f64_bits,
+    fma,
+    itemsize,
+    jit,
+    like,
+    load,
+    pow2_pair_f32,
+    store,
+)
 from ..convert import narrow, widen
 from ..kernels.dd import fast_two_sum, two_sum
 from ..kernels.exp import LN2_HI_F32, LN2_LO_F32, LOG2E_F32, MAGIC_F32, _expm1_r_f64, _reduce, _scale, exp_poly_f32
@@ -357,3 +371,177 @@ softmax_f32, softmax_f64 = _rows(log=False, masked=False)
 log_softmax_f32, log_softmax_f64 = _rows(log=True, masked=False)
 masked_softmax_f32, masked_softmax_f64 = _rows(log=False, masked=True)
 masked_log_softmax_f32, masked_log_softmax_f64 = _rows(log=True, masked=True)
+
+
+# ---------------------------------------------------------------- bfloat16 rows
+# bfloat16's claim (0.51 ULP) is 2^16 times looser in relative terms than a float32 ulp: a
+# float32 value within k float32 ulps of the exact result rounds to within 0.5 + k 2^-16
+# bfloat16 ulps, at every magnitude (the grids are 2^-149 and 2^-133 below 2^-126, so the
+# ratio holds for subnormals too).  So bfloat16 rows compute in float32 and round once from
+# float32 (``f32_to_bf16``, in i32 lanes), where the float32 rows need float64 in their output
+# pass.  Budgets (k, float32 ulps of the result) are in each kernel's docstring; the tests hold
+# 0.5 + 2^-10 (k <= 64) on rows of up to 2^20 and the claim 0.51 (k <= 655) everywhere.
+_TINY_REST = 2.0**-120  # per element: below n 2^-120 the float32 terms' sum of log_softmax is redone in float64
+
+
+@jit
+def _key_bf16(b):
+    # bfloat16 bits -> the order key of the float32 they widen to (keys as _key_f32's)
+    return _key_f32(bf16_to_f32(b))
+
+
+@jit
+def _bf16_exp_diff(b, m):
+    """exp(x - m) in float32 for the bfloat16 bits b (x <= m): _exp_diff_f32, x - m carried exactly."""
+    return _exp_diff_f32(bf16_to_f32(b), m)
+
+
+def _make_row_bf16(log: bool, masked: bool):
+    """bfloat16 row kernel ``row(xp, yp, kp, wp, n, TIN)`` (TIN: int16, the storage bits).
+
+    softmax: y_i = bf16(e_i * f32(1 / S)), e_i = exp(x_i - m) in float32 (x_i - m exact as a
+    pair, exp good to ~1.5 ulps, the pair's low part by one fma: ~2 ulps), S their float64 sum
+    in blocks carried as a double-double (relative error of the terms' plus ~2^-40), 1 / S and
+    the product one rounding each: k <= ~5.  A subnormal e_i or y_i is off by at most 2^-149
+    absolute, 2^-16 of bfloat16's subnormal ulp.  Rows of up to ``BLOCK`` keep their terms in
+    the work block; longer ones compute them again in the output pass.
+
+    log_softmax: y_i = bf16((x_i - m) - f32(L)), L = log(cnt + rest) in float64 (``_lse_short``,
+    2^-43) from the count of maxima and rest = sum over x_j < m of exp(x_j - m).  x_i - m <= 0
+    and -L <= 0 have the same sign, so the two float32 subtractions never cancel: three
+    roundings of at most 2^-24 |y| each, k <= 4, also near 0 (a dominant entry: y = -L, L's
+    relative error).  There rest needs its own relative accuracy: float32 terms below 2^-126
+    are off by up to 2^-150 each (and those below e^-104 are dropped), which a sum of many
+    such terms can make several bfloat16 ulps of a tiny L; so when cnt = 1 and rest < n 2^-120
+    (a spread of ~83 or more) rest is summed again from float64 terms, which do not underflow.
+
+    Special rows as the float32 kernel's: NaN, +inf or only -inf (unmasked) -> NaN; -inf
+    entries 0 (-inf); masked entries 0 (-inf); every entry masked 0 (-inf).
+    """
+    key_min = -(2**31)
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_terms(xp, kp, wp, i0, i1, m):
+        # float32 lanes only: the terms (e - [x == m] for log_softmax) into the work block,
+        # and the count of maxima (exact in float32: a block is far below 2^24)
+        cnt = np.float32(0.0)
+        for i in range(i0, i1):
+            b = load(xp, i, np.int16)
+            keep = _keep(kp, i, masked)
+            top = (bf16_to_f32(b) == m) & keep if log else False
+            e = _bf16_exp_diff(b, m) - (np.float32(1.0) if top else np.float32(0.0))
+            store(wp, i - i0, e if keep else np.float32(0.0))
+            cnt += np.float32(1.0) if top else np.float32(0.0)
+        return cnt
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_sum(wp, n):
+        # float64 sum of n float32 terms (reassociated: vectorized): ~2^-43 relative for 2^11 terms
+        h = 0.0
+        for i in range(n):
+            h += np.float64(load(wp, i, np.float32))
+        return h
+
+    @jit
+    def row_sum(xp, kp, wp, n, m):
+        """(S_hi, S_lo, count of maxima): block sums carried as a double-double."""
+        s_hi = 0.0
+        s_lo = 0.0
+        cnt = 0
+        for b0 in range(0, n, BLOCK):
+            b1 = min(b0 + BLOCK, n)
+            cnt += np.int64(block_terms(xp, kp, wp, b0, b1, m))
+            h = block_sum(wp, b1 - b0)
+            s_hi, e = two_sum(s_hi, h)
+            s_lo += e
+        s_hi, s_lo = fast_two_sum(s_hi, s_lo)
+        return s_hi, s_lo, cnt
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_rest_f64(xp, kp, i0, i1, m):
+        # float64 terms exp(x - m) of the entries below the max (no underflow above e^-745)
+        h = 0.0
+        for i in range(i0, i1):
+            v = np.float64(bf16_to_f32(load(xp, i, np.int16)))
+            keep = _keep(kp, i, masked) & (v != m)
+            e = _exp_diff_f64(v, m)
+            h += e if keep else 0.0
+        return h
+
+    @jit
+    def row_rest_f64(xp, kp, n, m):
+        """rest = sum over x < m of exp(x - m) from float64 terms, for rows where it is tiny."""
+        s_hi = 0.0
+        s_lo = 0.0
+        for b0 in range(0, n, BLOCK):
+            s_hi, e = two_sum(s_hi, block_rest_f64(xp, kp, b0, min(b0 + BLOCK, n), np.float64(m)))
+            s_lo += e
+        return fast_two_sum(s_hi, s_lo)
+
+    @jit(fastmath=_ROW_FLAGS)
+    def scale_terms(wp, yp, n, inv):
+        # the terms kept in the work block (masked ones are 0 there) times 1/S, rounded once
+        for i in range(n):
+            store(yp, i, f32_to_bf16(load(wp, i, np.float32) * inv))
+
+    @jit(fastmath=_ROW_FLAGS)
+    def scale_exp(xp, kp, yp, n, m, inv):
+        # long rows: the terms again, bit for bit those that were summed
+        for i in range(n):
+            y = f32_to_bf16(_bf16_exp_diff(load(xp, i, np.int16), m) * inv)
+            store(yp, i, y if _keep(kp, i, masked) else np.int16(0))
+
+    @jit(fastmath=_ROW_FLAGS)
+    def log_out(xp, kp, yp, n, m, lse):
+        ninf = f32_to_bf16(np.float32(-math.inf))
+        for i in range(n):
+            y = f32_to_bf16((bf16_to_f32(load(xp, i, np.int16)) - m) - lse)
+            store(yp, i, y if _keep(kp, i, masked) else ninf)
+
+    @jit
+    def fill(yp, n, value):
+        v = f32_to_bf16(np.float32(value))
+        for i in range(n):
+            store(yp, i, v)
+
+    @jit
+    def row(xp, yp, kp, wp, n, TIN):
+        if n == 0:
+            return
+        # the max as an integer max over order-preserving keys, as the float32 kernel's (see
+        # there: a NaN with the sign bit set reaches every output through the sum; masked rows
+        # also take the minimum, to tell a fully masked row from one whose max is the NaN
+        # whose key is the start value)
+        k = key_min
+        k_lo = -(key_min + 1)
+        for i in range(n):
+            kv = _key_bf16(load(xp, i, np.int16))
+            keep = _keep(kp, i, masked)
+            k = max(k, kv if keep else key_min)
+            if masked:
+                k_lo = min(k_lo, kv if keep else -(key_min + 1))
+        m = _unkey_f32(k)
+        lo = _unkey_f32(k_lo)
+        if masked and k == key_min and k_lo == -(key_min + 1):
+            fill(yp, n, -math.inf if log else 0.0)
+            return
+        if m != m or (masked and lo != lo) or m == math.inf or m == -math.inf:
+            fill(yp, n, math.nan)
+            return
+        s_hi, s_lo, cnt = row_sum(xp, kp, wp, n, m)
+        if log:
+            if cnt == 1 and s_hi < np.float64(n) * _TINY_REST:
+                s_hi, s_lo = row_rest_f64(xp, kp, n, m)
+            log_out(xp, kp, yp, n, m, np.float32(_lse_short(cnt, s_hi, s_lo)))
+        elif n <= BLOCK:
+            scale_terms(wp, yp, n, np.float32(1.0 / s_hi))
+        else:
+            scale_exp(xp, kp, yp, n, m, np.float32(1.0 / s_hi))
+
+    return row
+
+
+softmax_bf16 = _make_row_bf16(log=False, masked=False)
+log_softmax_bf16 = _make_row_bf16(log=True, masked=False)
+masked_softmax_bf16 = _make_row_bf16(log=False, masked=True)
+masked_log_softmax_bf16 = _make_row_bf16(log=True, masked=True)
