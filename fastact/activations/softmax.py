@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from .._loops import ROW_BLOCK
+from .._loops import ROW_BLOCK, ROW_KEEP
 from .._numba import (
     bf16_to_f32,
     bits_f32,
@@ -46,6 +46,7 @@ from .._numba import (
     jit,
     like,
     load,
+    offset_ptr,
     pow2_pair_f32,
     store,
 )
@@ -403,8 +404,9 @@ def _make_row_bf16(log: bool, masked: bool):
     pair, exp good to ~1.5 ulps, the pair's low part by one fma: ~2 ulps), S their float64 sum
     in blocks carried as a double-double (relative error of the terms' plus ~2^-40), 1 / S and
     the product one rounding each: k <= ~5.  A subnormal e_i or y_i is off by at most 2^-149
-    absolute, 2^-16 of bfloat16's subnormal ulp.  Rows of up to ``BLOCK`` keep their terms in
-    the work block; longer ones compute them again in the output pass.
+    absolute, 2^-16 of bfloat16's subnormal ulp.  Rows of up to ``ROW_KEEP`` keep their terms
+    in the work block (a whole row: ``_loops.work_len``); longer ones compute them again, bit
+    for bit, in the output pass.
 
     log_softmax: y_i = bf16((x_i - m) - f32(L)), L = log(cnt + rest) in float64 (``_lse_short``,
     2^-43) from the count of maxima and rest = sum over x_j < m of exp(x_j - m).  x_i - m <= 0
@@ -443,15 +445,17 @@ def _make_row_bf16(log: bool, masked: bool):
         return h
 
     @jit
-    def row_sum(xp, kp, wp, n, m):
-        """(S_hi, S_lo, count of maxima): block sums carried as a double-double."""
+    def row_sum(xp, kp, wp, n, m, keep_row):
+        """(S_hi, S_lo, count of maxima): block sums carried as a double-double; ``keep_row``:
+        each block's terms at its own place in the work row (else all at its start)."""
         s_hi = 0.0
         s_lo = 0.0
         cnt = 0
         for b0 in range(0, n, BLOCK):
             b1 = min(b0 + BLOCK, n)
-            cnt += np.int64(block_terms(xp, kp, wp, b0, b1, m))
-            h = block_sum(wp, b1 - b0)
+            w = offset_ptr(wp, 4 * b0) if keep_row else wp
+            cnt += np.int64(block_terms(xp, kp, w, b0, b1, m))
+            h = block_sum(w, b1 - b0)
             s_hi, e = two_sum(s_hi, h)
             s_lo += e
         s_hi, s_lo = fast_two_sum(s_hi, s_lo)
@@ -528,12 +532,13 @@ def _make_row_bf16(log: bool, masked: bool):
         if m != m or (masked and lo != lo) or m == math.inf or m == -math.inf:
             fill(yp, n, math.nan)
             return
-        s_hi, s_lo, cnt = row_sum(xp, kp, wp, n, m)
+        keep_row = not log and n <= ROW_KEEP  # log_softmax's output pass does not read the terms
+        s_hi, s_lo, cnt = row_sum(xp, kp, wp, n, m, keep_row)
         if log:
             if cnt == 1 and s_hi < np.float64(n) * _TINY_REST:
                 s_hi, s_lo = row_rest_f64(xp, kp, n, m)
             log_out(xp, kp, yp, n, m, np.float32(_lse_short(cnt, s_hi, s_lo)))
-        elif n <= BLOCK:
+        elif keep_row:
             scale_terms(wp, yp, n, np.float32(1.0 / s_hi))
         else:
             scale_exp(xp, kp, yp, n, m, np.float32(1.0 / s_hi))
