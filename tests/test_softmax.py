@@ -10,6 +10,7 @@ import fastact
 from fastact.analysis.metrics import ulp_error
 from fastact.analysis.references import hi_lo, mp_rows
 from fastact.analysis.rows import row_reference
+from fastact.registry import get
 
 LAYOUT_LENGTHS = (1, 7, 2048, 2049, 5000)  # one element, short, one block, a block and one, several
 
@@ -72,6 +73,21 @@ def test_log_softmax_near_zero_keeps_digits():
         y = fastact.log_softmax(np.array([0.0, -30.0], dtype=dt))
         want = -np.log1p(np.exp(-30.0))
         assert abs(float(y[0]) / want - 1) < 4 * np.finfo(dt).eps
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+@pytest.mark.parametrize("n", [10, 10**5])
+def test_log_softmax_next_to_zero_from_many_tiny_terms(dtype, n):
+    """One maximum and n - 1 entries d below it: log_softmax at the max is -log1p((n - 1) e^-d).
+    The float32 terms e^-d are subnormal from d = 87.3 on, each off by up to 2^-150: a float32
+    sum of 1e5 of them made float32 log_softmax 45000 ULP off (d = 100)."""
+    claim = get("log_softmax").max_ulp[dtype]
+    for d in (12.0, 20.0, 90.0, 95.0, 100.0, 102.0, 110.0):
+        x = np.full(n, -d, dtype)
+        x[n // 2] = 0
+        hi, lo = row_reference(x, log=True)
+        err = ulp_error(fastact.log_softmax(x), hi, lo, dtype)
+        assert err.max() <= claim, f"d={d}: {err.max():.1f} ULP"
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

@@ -19,7 +19,11 @@ saturate and do not grow with the row length:
 * log_softmax splits S as ``count(x_j == m) + rest`` (an int64 count) so that near 0
   (one dominant entry) it is ``-log1p(rest)`` without the cancellation of ``log(1 + rest)``;
   float64 rows take log1p as a double-double, float32/float16 rows from a short table-based
-  log1p good to 2^-43 (each row waits for it, so its latency is the row's).
+  log1p good to 2^-43 (each row waits for it, so its latency is the row's).  A tiny rest
+  (below n 2^-120, one maximum) is summed again from float64 terms: float32 terms below
+  2^-126 lose its relative precision (``_make_tiny_rest``).
+* bfloat16 rows have kernels of their own (``_make_row_bf16``): float32 arithmetic rounded
+  once from float32, which bfloat16's 0.51 ULP claim leaves room for.
 
 Rows with a NaN, a +inf, or only -inf entries (among the unmasked ones) give NaN
 throughout (as PyTorch, JAX and SciPy do); other -inf entries give 0 (softmax) and -inf
@@ -189,9 +193,45 @@ def _lse(cnt, r_hi, r_lo):
     return fast_two_sum(hi, a_lo / (1.0 + a_hi))
 
 
+# log_softmax next to 0 (one maximum, rest = sum over x_j < m of exp(x_j - m) tiny) needs rest to
+# its own relative precision, and float32 terms below 2^-126 are off by up to 2^-150 each (those
+# below e^-104 are dropped): n of them are off by n 2^-149 together, 45000 float32 ulps of
+# log_softmax at n = 1e5 entries 100 below the max.  Rows with rest < n 2^-120 (so a relative
+# error below 2^-29 otherwise) sum rest again from float64 terms, which do not underflow there.
+_TINY_REST = 2.0**-120
+
+
+def _make_tiny_rest(masked: bool):
+    """``row_rest(xp, kp, n, m, TIN)``: rest from float64 terms, for float32-compute rows (any storage)."""
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_rest(xp, kp, i0, i1, m, TIN):
+        # a block's float64 sum of positive terms: relative error below 2^11 2^-53
+        h = 0.0
+        for i in range(i0, i1):
+            v = np.float64(widen(load(xp, i, TIN)))
+            keep = _keep(kp, i, masked) & (v != m)
+            e = _exp_diff_f64(v, m)
+            h += e if keep else 0.0
+        return h
+
+    @jit
+    def row_rest(xp, kp, n, m, TIN):
+        """rest = sum over x < m of exp(x - m), block sums carried as a double-double."""
+        s_hi = 0.0
+        s_lo = 0.0
+        for b0 in range(0, n, BLOCK):
+            s_hi, e = two_sum(s_hi, block_rest(xp, kp, b0, min(b0 + BLOCK, n), np.float64(m), TIN))
+            s_lo += e
+        return fast_two_sum(s_hi, s_lo)
+
+    return row_rest
+
+
 def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
     """Row kernel ``row(xp, yp, kp, wp, n, TIN)`` for one compute type (float32 or float64 exp)."""
     rest64 = log and exp_diff is _exp_diff_f64  # a constant: numba prunes the other branch
+    row_rest_f64 = _make_tiny_rest(masked)
 
     # The hot loops are small functions of their own, one job each: elementwise loops
     # give the same bits whether LLVM vectorizes them or not (an in-place call takes
@@ -321,6 +361,8 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
                     y = s + (e + (d_lo - l_lo))
                     store(yp, i, y if _keep(kp, i, masked) else -math.inf)
             else:
+                if cnt == 1 and r_hi < np.float64(n) * _TINY_REST:
+                    r_hi, r_lo = row_rest_f64(xp, kp, n, m, TIN)
                 l_hi = _lse_short(cnt, r_hi, r_lo)
                 mm = np.float64(m)
                 ninf = narrow(-math.inf, TIN)
@@ -382,7 +424,6 @@ masked_log_softmax_f32, masked_log_softmax_f64 = _rows(log=True, masked=True)
 # float32 (``f32_to_bf16``, in i32 lanes), where the float32 rows need float64 in their output
 # pass.  Budgets (k, float32 ulps of the result) are in each kernel's docstring; the tests hold
 # 0.5 + 2^-10 (k <= 64) on rows of up to 2^20 and the claim 0.51 (k <= 655) everywhere.
-_TINY_REST = 2.0**-120  # per element: below n 2^-120 the float32 terms' sum of log_softmax is redone in float64
 
 
 @jit
@@ -421,6 +462,7 @@ def _make_row_bf16(log: bool, masked: bool):
     entries 0 (-inf); masked entries 0 (-inf); every entry masked 0 (-inf).
     """
     key_min = -(2**31)
+    row_rest_f64 = _make_tiny_rest(masked)
 
     @jit(fastmath=_ROW_FLAGS)
     def block_terms(xp, kp, wp, i0, i1, m):
@@ -460,27 +502,6 @@ def _make_row_bf16(log: bool, masked: bool):
             s_lo += e
         s_hi, s_lo = fast_two_sum(s_hi, s_lo)
         return s_hi, s_lo, cnt
-
-    @jit(fastmath=_ROW_FLAGS)
-    def block_rest_f64(xp, kp, i0, i1, m):
-        # float64 terms exp(x - m) of the entries below the max (no underflow above e^-745)
-        h = 0.0
-        for i in range(i0, i1):
-            v = np.float64(bf16_to_f32(load(xp, i, np.int16)))
-            keep = _keep(kp, i, masked) & (v != m)
-            e = _exp_diff_f64(v, m)
-            h += e if keep else 0.0
-        return h
-
-    @jit
-    def row_rest_f64(xp, kp, n, m):
-        """rest = sum over x < m of exp(x - m) from float64 terms, for rows where it is tiny."""
-        s_hi = 0.0
-        s_lo = 0.0
-        for b0 in range(0, n, BLOCK):
-            s_hi, e = two_sum(s_hi, block_rest_f64(xp, kp, b0, min(b0 + BLOCK, n), np.float64(m)))
-            s_lo += e
-        return fast_two_sum(s_hi, s_lo)
 
     @jit(fastmath=_ROW_FLAGS)
     def scale_terms(wp, yp, n, inv):
@@ -536,7 +557,7 @@ def _make_row_bf16(log: bool, masked: bool):
         s_hi, s_lo, cnt = row_sum(xp, kp, wp, n, m, keep_row)
         if log:
             if cnt == 1 and s_hi < np.float64(n) * _TINY_REST:
-                s_hi, s_lo = row_rest_f64(xp, kp, n, m)
+                s_hi, s_lo = row_rest_f64(xp, kp, n, m, TIN)
             log_out(xp, kp, yp, n, m, np.float32(_lse_short(cnt, s_hi, s_lo)))
         elif keep_row:
             scale_terms(wp, yp, n, np.float32(1.0 / s_hi))
