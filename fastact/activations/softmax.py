@@ -20,8 +20,10 @@ saturate and do not grow with the row length:
   (one dominant entry) it is ``-log1p(rest)`` without the cancellation of ``log(1 + rest)``;
   float64 rows take log1p as a double-double, float32/float16 rows from a short table-based
   log1p good to 2^-43 (each row waits for it, so its latency is the row's).  A tiny rest
-  (below n 2^-120, one maximum) is summed again from float64 terms: float32 terms below
-  2^-126 lose its relative precision (``_make_tiny_rest``).
+  (one maximum) is summed again: below n 2^-120 from float64 terms, as float32 terms below
+  2^-126 lose its relative precision (``_make_tiny_rest``); in float64 rows below n 2^-40
+  from terms scaled by up to 2^1076, as terms below 2^-41 fall outside the exact part of
+  the split sums and below 2^-1022 underflow (``_make_small_rest64``).
 * bfloat16 rows have kernels of their own (``_make_row_bf16``): float32 arithmetic rounded
   once from float32, which bfloat16's 0.51 ULP claim leaves room for.
 
@@ -228,10 +230,68 @@ def _make_tiny_rest(masked: bool):
     return row_rest
 
 
+# float64 rows: their terms t = h + l (``_split40``) sum exactly in h, but terms below 2^-41 are
+# all l, and the l's reassociated sum is good to ~2^-45 relative only: with rest < 2^-30 that is
+# log_softmax next to 0 (58 ULP at 1e6 entries 600 below one max), and below 2^-1022 the terms
+# themselves lose precision (45000 ULP at 1e5 entries 744 below).  Rows with one maximum and
+# rest < n 2^-40 sum rest again from terms scaled by 2^k, k putting rest in [1/2, 1) (at most
+# 1076, where every term the first sum dropped, below e^-746, stays below 1): the scaled terms
+# split as before, so only l's of a rest near 1 round (2^-82 relative); rest is scaled back
+# with one rounding, on the subnormal grid where it lies there.
+_SMALL_REST64 = 2.0**-40
+_K_MAX = 1076
+
+
+@jit
+def _exp_diff_scaled_f64(v, m, k):
+    """exp(v - m) 2^k, v - m in [-1400, 0] carried exactly (0 below): _exp_diff_f64, scaled inside."""
+    hi, lo = _two_sum_free(v, -m)
+    ni, r = _reduce(hi)
+    e = _scale(_expm1_r_f64(r) + 1.0, ni + k)
+    return 0.0 if hi < -1400.0 else fma(e, lo, e)
+
+
+def _make_small_rest64(masked: bool):
+    """``row_rest(xp, kp, n, m, r_hi)``: (hi, lo) of rest for float64 rows from scaled terms, r_hi a
+    first estimate of it (in [0, 2^-4))."""
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_rest_scaled(xp, kp, i0, i1, m, k):
+        h = 0.0
+        lo = 0.0
+        for i in range(i0, i1):
+            v = load(xp, i, np.float64)
+            keep = _keep(kp, i, masked) & (v != m)
+            a, b = _split40(_exp_diff_scaled_f64(v, m, k))
+            h += a if keep else 0.0
+            lo += b if keep else 0.0
+        return h, lo
+
+    @jit
+    def row_rest(xp, kp, n, m, r_hi):
+        # r_hi 2^k in [1/2, 1): its exponent read after an exact 2^600, so subnormals have one
+        k = min(1622 - ((f64_bits(r_hi * 2.0**600) >> 52) & 0x7FF), _K_MAX)
+        s_hi = 0.0
+        s_lo = 0.0
+        for b0 in range(0, n, BLOCK):
+            h, lo = block_rest_scaled(xp, kp, b0, min(b0 + BLOCK, n), m, k)
+            s_hi, e = two_sum(s_hi, h)
+            s_lo += e + lo
+        s_hi, s_lo = fast_two_sum(s_hi, s_lo)
+        # 2^-k in two normal halves: the first product is exact, the second rounds once
+        k1 = k >> 1
+        d1 = bits_f64((1023 - k1) << 52)
+        d2 = bits_f64((1023 - (k - k1)) << 52)
+        return (s_hi * d1) * d2, (s_lo * d1) * d2
+
+    return row_rest
+
+
 def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
     """Row kernel ``row(xp, yp, kp, wp, n, TIN)`` for one compute type (float32 or float64 exp)."""
     rest64 = log and exp_diff is _exp_diff_f64  # a constant: numba prunes the other branch
     row_rest_f64 = _make_tiny_rest(masked)
+    row_rest_small = _make_small_rest64(masked)
 
     # The hot loops are small functions of their own, one job each: elementwise loops
     # give the same bits whether LLVM vectorizes them or not (an in-place call takes
@@ -352,6 +412,8 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
         if log:
             r_hi, r_lo, cnt = row_sum(xp, yp, kp, wp, n, m, TIN)
             if size == 8:
+                if cnt == 1 and r_hi < np.float64(n) * _SMALL_REST64:
+                    r_hi, r_lo = row_rest_small(xp, kp, n, m, r_hi)
                 l_hi, l_lo = _lse(cnt, r_hi, r_lo)
                 # (x - m) - lse with one final rounding: x - m and lse as exact pairs
                 for i in range(n):
