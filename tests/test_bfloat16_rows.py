@@ -124,6 +124,10 @@ def test_log_softmax_near_zero(n, d):
     x = np.full(n, -d)
     x[n // 3] = 0.0
     _check("log_softmax", _bf(x), f"n={n} d={d}")
+    mask = np.arange(n) != 1
+    x[1] = np.nan  # masked off
+    _check("log_softmax", _bf(x), f"n={n} d={d}, masked", mask=mask)
+    x[1] = -d
     x[-1] = 0.0  # two maxima: log 2 + tiny
     _check("log_softmax", _bf(x), f"n={n} d={d}, two maxima")
 
