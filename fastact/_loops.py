@@ -287,7 +287,7 @@ def checked_binary(args, dims, steps, data):
 
 # ---------------------------------------------------------------- row loops (the softmax family)
 # A row kernel only ever sees contiguous rows: ``KERNEL(xp, yp, kp, wp, n, TIN)`` (unary;
-# ``wp`` a float32 work block of ``ROW_BLOCK`` elements) or
+# ``wp`` a float32 work block of ``work_len(n, ISZ)`` elements) or
 # ``KERNEL(ap, bp, yp, kp, n, TIN)`` (the VJPs), ``kp`` the row's mask bytes (ignored by
 # the unmasked kernels).  A strided operand row is copied to (or, for the output, from)
 # a contiguous scratch row first, and the kernel has one call site per template: its
@@ -296,6 +296,16 @@ def checked_binary(args, dims, steps, data):
 
 
 ROW_BLOCK = 2048  # elements per block of the row kernels' sums (and of their work block)
+# 2-byte storage cannot hold a row's float32 terms in its output; rows of up to ROW_KEEP
+# elements get a float32 work row instead (16 MiB at most), so the bfloat16 kernels compute
+# each exp once; longer rows compute them again (their work block is ROW_BLOCK long)
+ROW_KEEP = 1 << 22
+
+
+@jit
+def work_len(n, isz):
+    """float32 elements of a row kernel's work block: a whole row for 2-byte rows of up to ROW_KEEP."""
+    return n if isz == 2 and ROW_BLOCK < n <= ROW_KEEP else ROW_BLOCK
 
 
 @jit
@@ -324,7 +334,7 @@ def rows(args, dims, steps, data):
     gy = sy != ISZ and n > 1
     xbuf = np.empty(n * ISZ if gx else 0, np.uint8)  # scratch rows, one allocation per call
     ybuf = np.empty(n * ISZ if gy else 0, np.uint8)
-    wbuf = np.empty(4 * ROW_BLOCK, np.uint8)
+    wbuf = np.empty(4 * work_len(n, ISZ), np.uint8)
     for r in range(count):
         xr = offset_ptr(xp, r * steps[0])
         yr = offset_ptr(yp, r * steps[1])
@@ -356,7 +366,7 @@ def rows_masked(args, dims, steps, data):
     xbuf = np.empty(n * ISZ if gx else 0, np.uint8)
     kbuf = np.empty(n if gk else 0, np.uint8)
     ybuf = np.empty(n * ISZ if gy else 0, np.uint8)
-    wbuf = np.empty(4 * ROW_BLOCK, np.uint8)
+    wbuf = np.empty(4 * work_len(n, ISZ), np.uint8)
     for r in range(count):
         xr = offset_ptr(xp, r * steps[0])
         kr = offset_ptr(kp, r * steps[1])

@@ -225,11 +225,14 @@ def checked(kernels: dict[str, Kernel], fn: Any, guard: int) -> dict[str, Kernel
     return {**kernels, BF16: replace(kernels[BF16], checked=Checked(fn, guard))}
 
 
-def rowwise(f32: Any, f64: Any) -> dict[str, Kernel]:
-    """Row kernels ``row(xp, yp, kp, n, storage_type)`` on contiguous rows (``kp``: the mask, for
-    masked kernels); float16 and bfloat16 rows use the float32 one (it reads and writes any
-    2-byte storage through ``convert.widen``/``narrow``)."""
-    return {d: Kernel(f64 if d == "float64" else f32, "row", "row") for d in (*DTYPES, BF16)}
+def rowwise(f32: Any, f64: Any, bf16: Any = None) -> dict[str, Kernel]:
+    """Row kernels ``row(xp, yp, kp, wp, n, storage_type)`` on contiguous rows (``kp``: the mask,
+    for masked kernels; ``wp``: a float32 work block); float16 rows use the float32 one (it reads
+    and writes any 2-byte storage through ``convert.widen``/``narrow``), and so do bfloat16 rows
+    unless ``bf16`` gives them a kernel of their own."""
+    kernels = {d: Kernel(f64 if d == "float64" else f32, "row", "row") for d in DTYPES}
+    kernels[BF16] = Kernel(bf16 if bf16 is not None else f32, "row", "row")
+    return kernels
 
 
 def _softmax_ref(mp: Any, row: list) -> list:
@@ -642,8 +645,8 @@ ACTIVATIONS += (
     Activation(
         name="softmax",
         formula="exp(x_i - max x) / sum_j exp(x_j - max x), along axis (default -1)",
-        kernels=rowwise(softmax.softmax_f32, softmax.softmax_f64),
-        masked=rowwise(softmax.masked_softmax_f32, softmax.masked_softmax_f64),
+        kernels=rowwise(softmax.softmax_f32, softmax.softmax_f64, softmax.softmax_bf16),
+        masked=rowwise(softmax.masked_softmax_f32, softmax.masked_softmax_f64, softmax.masked_softmax_bf16),
         reference=_softmax_ref,
         signature="(n)->(n)",
         peers={
@@ -657,14 +660,15 @@ ACTIVATIONS += (
         "masked entries (where=) give 0, a fully masked row 0",
         notes="axis: an int, a tuple or None (all axes); where=: a mask (fastact.rows). float16 rows are computed "
         "in float32/float64. Sums in blocks carried as double-doubles: the claims hold for any row length.",
-        # measured (tools/softmax_ulp.py, rows of 1 to 1e7, normal * 3/12/30): 0.50, 2.9, 3.2
+        # measured (tools/softmax_ulp.py, rows of 1 to 1e7, normal * 3/12/30): 0.50, 2.9, 3.2; bfloat16 (its own
+        # kernel, float32 rounded once: budget 0.5 + ~5 2^-16): 0.500025 (tests/test_bfloat16_rows.py's inputs)
         max_ulp={"float16": 0.51, "float32": 3.0, "float64": 4.0, "bfloat16": 0.51},
     ),
     Activation(
         name="log_softmax",
         formula="(x_i - max x) - log(sum_j exp(x_j - max x)), along axis (default -1)",
-        kernels=rowwise(softmax.log_softmax_f32, softmax.log_softmax_f64),
-        masked=rowwise(softmax.masked_log_softmax_f32, softmax.masked_log_softmax_f64),
+        kernels=rowwise(softmax.log_softmax_f32, softmax.log_softmax_f64, softmax.log_softmax_bf16),
+        masked=rowwise(softmax.masked_log_softmax_f32, softmax.masked_log_softmax_f64, softmax.masked_log_softmax_bf16),
         reference=_log_softmax_ref,
         signature="(n)->(n)",
         peers={
@@ -679,7 +683,8 @@ ACTIVATIONS += (
         notes="log1p of the non-maximal part of the sum keeps results near 0 accurate; the count of maxima is an "
         "integer. The claims hold for any row length.",
         # measured (tools/softmax_ulp.py, rows of 1 to 1e7, normal * 3/12/30; tests' 12 x 40 rows * 30):
-        # 0.50, 1.04 (float32 terms' exp error when log_softmax is near 0), 2.75
+        # 0.50, 1.04 (float32 terms' exp error when log_softmax is near 0), 2.75; bfloat16 (its own kernel, float32
+        # rounded once: budget 0.5 + ~4 2^-16): 0.500008; near 0 from 1e5 tiny terms: 0.38 / 0.8 float32 / float64
         max_ulp={"float16": 0.51, "float32": 2.0, "float64": 4.0, "bfloat16": 0.51},
     ),
 )

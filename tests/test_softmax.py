@@ -10,6 +10,7 @@ import fastact
 from fastact.analysis.metrics import ulp_error
 from fastact.analysis.references import hi_lo, mp_rows
 from fastact.analysis.rows import row_reference
+from fastact.registry import get
 
 LAYOUT_LENGTHS = (1, 7, 2048, 2049, 5000)  # one element, short, one block, a block and one, several
 
@@ -72,6 +73,33 @@ def test_log_softmax_near_zero_keeps_digits():
         y = fastact.log_softmax(np.array([0.0, -30.0], dtype=dt))
         want = -np.log1p(np.exp(-30.0))
         assert abs(float(y[0]) / want - 1) < 4 * np.finfo(dt).eps
+
+
+TINY_TERMS = {
+    "float16": (12.0, 20.0),
+    "float32": (20.0, 90.0, 95.0, 100.0, 102.0, 110.0),
+    "float64": (30.0, 50.0, 600.0, 708.0, 720.0, 744.0, 750.0, 760.0),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("n", [10, 10**5])
+def test_log_softmax_next_to_zero_from_many_tiny_terms(dtype, n):
+    """One maximum and n - 1 entries d below it: log_softmax at the max is -log1p((n - 1) e^-d),
+    tiny, so the sum of the terms needs its own relative precision.  Float32 terms e^-d are
+    subnormal from d = 87.3 on, each off by up to 2^-150 (float32 log_softmax: 45000 ULP at
+    d = 100, n = 1e5); float64 terms below 2^-41 were summed with rounding (58 ULP at d = 600,
+    n = 1e6; 16 at d = 50, n = 1e5) and are subnormal from d = 708 on (45000 ULP at d = 744)."""
+    claim = get("log_softmax").max_ulp[dtype]
+    for d in TINY_TERMS[dtype]:
+        x = np.full(n, -d, dtype)
+        x[n // 2] = 0
+        hi, lo = row_reference(x, log=True)
+        for mask in (None, np.arange(n) != 1):
+            y = fastact.log_softmax(x) if mask is None else fastact.log_softmax(x, where=mask)
+            want_hi, want_lo = (hi, lo) if mask is None else row_reference(x[mask], log=True)
+            err = ulp_error(y if mask is None else y[mask], want_hi, want_lo, dtype)
+            assert err.max() <= claim, f"d={d}{'' if mask is None else ' masked'}: {err.max():.1f} ULP"
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

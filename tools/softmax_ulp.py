@@ -1,6 +1,6 @@
 """Measure softmax/log_softmax max ULP per dtype, row length and layout (issue 14).
 
-``PYTHONPATH=. python tools/softmax_ulp.py [--lengths 1,1024,1048576] [--scale 3]``
+``PYTHONPATH=. python tools/softmax_ulp.py [--lengths 1,1024,1048576] [--scale 3] [--dtypes ...,bfloat16]``
 
 Rows of ``standard_normal(n) * scale`` (seeded), contiguous and strided (every other
 element of a 2n buffer, written into a strided ``out=``), against the extended-precision
@@ -28,6 +28,8 @@ def main() -> None:
     ap.add_argument("--functions", default="softmax,log_softmax")
     ap.add_argument("--scale", type=float, default=3.0)
     args = ap.parse_args()
+    if "bfloat16" in args.dtypes.split(","):
+        import ml_dtypes  # noqa: F401  (registers the name "bfloat16" with NumPy)
     print("function     dtype    n          scale  contiguous  strided  same bits  seconds")
     for n in [int(float(v)) for v in args.lengths.split(",")]:
         base = np.random.default_rng(n).standard_normal(n) * args.scale

@@ -19,7 +19,13 @@ saturate and do not grow with the row length:
 * log_softmax splits S as ``count(x_j == m) + rest`` (an int64 count) so that near 0
   (one dominant entry) it is ``-log1p(rest)`` without the cancellation of ``log(1 + rest)``;
   float64 rows take log1p as a double-double, float32/float16 rows from a short table-based
-  log1p good to 2^-43 (each row waits for it, so its latency is the row's).
+  log1p good to 2^-43 (each row waits for it, so its latency is the row's).  A tiny rest
+  (one maximum) is summed again: below n 2^-120 from float64 terms, as float32 terms below
+  2^-126 lose its relative precision (``_make_tiny_rest``); in float64 rows below n 2^-40
+  from terms scaled by up to 2^1076, as terms below 2^-41 fall outside the exact part of
+  the split sums and below 2^-1022 underflow (``_make_small_rest64``).
+* bfloat16 rows have kernels of their own (``_make_row_bf16``): float32 arithmetic rounded
+  once from float32, which bfloat16's 0.51 ULP claim leaves room for.
 
 Rows with a NaN, a +inf, or only -inf entries (among the unmasked ones) give NaN
 throughout (as PyTorch, JAX and SciPy do); other -inf entries give 0 (softmax) and -inf
@@ -33,8 +39,23 @@ import math
 
 import numpy as np
 
-from .._loops import ROW_BLOCK
-from .._numba import bits_f32, bits_f64, f32_bits, f64_bits, fma, itemsize, jit, like, load, pow2_pair_f32, store
+from .._loops import ROW_BLOCK, ROW_KEEP
+from .._numba import (
+    bf16_to_f32,
+    bits_f32,
+    bits_f64,
+    f32_bits,
+    f32_to_bf16,
+    f64_bits,
+    fma,
+    itemsize,
+    jit,
+    like,
+    load,
+    offset_ptr,
+    pow2_pair_f32,
+    store,
+)
 from ..convert import narrow, widen
 from ..kernels.dd import fast_two_sum, two_sum
 from ..kernels.exp import LN2_HI_F32, LN2_LO_F32, LOG2E_F32, MAGIC_F32, _expm1_r_f64, _reduce, _scale, exp_poly_f32
@@ -174,9 +195,103 @@ def _lse(cnt, r_hi, r_lo):
     return fast_two_sum(hi, a_lo / (1.0 + a_hi))
 
 
+# log_softmax next to 0 (one maximum, rest = sum over x_j < m of exp(x_j - m) tiny) needs rest to
+# its own relative precision, and float32 terms below 2^-126 are off by up to 2^-150 each (those
+# below e^-104 are dropped): n of them are off by n 2^-149 together, 45000 float32 ulps of
+# log_softmax at n = 1e5 entries 100 below the max.  Rows with rest < n 2^-120 (so a relative
+# error below 2^-29 otherwise) sum rest again from float64 terms, which do not underflow there.
+_TINY_REST = 2.0**-120
+
+
+def _make_tiny_rest(masked: bool):
+    """``row_rest(xp, kp, n, m, TIN)``: rest from float64 terms, for float32-compute rows (any storage)."""
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_rest(xp, kp, i0, i1, m, TIN):
+        # a block's float64 sum of positive terms: relative error below 2^11 2^-53
+        h = 0.0
+        for i in range(i0, i1):
+            v = np.float64(widen(load(xp, i, TIN)))
+            keep = _keep(kp, i, masked) & (v != m)
+            e = _exp_diff_f64(v, m)
+            h += e if keep else 0.0
+        return h
+
+    @jit
+    def row_rest(xp, kp, n, m, TIN):
+        """rest = sum over x < m of exp(x - m), block sums carried as a double-double."""
+        s_hi = 0.0
+        s_lo = 0.0
+        for b0 in range(0, n, BLOCK):
+            s_hi, e = two_sum(s_hi, block_rest(xp, kp, b0, min(b0 + BLOCK, n), np.float64(m), TIN))
+            s_lo += e
+        return fast_two_sum(s_hi, s_lo)
+
+    return row_rest
+
+
+# float64 rows: their terms t = h + l (``_split40``) sum exactly in h, but terms below 2^-41 are
+# all l, and the l's reassociated sum is good to ~2^-45 relative only: with rest < 2^-30 that is
+# log_softmax next to 0 (58 ULP at 1e6 entries 600 below one max), and below 2^-1022 the terms
+# themselves lose precision (45000 ULP at 1e5 entries 744 below).  Rows with one maximum and
+# rest < n 2^-40 sum rest again from terms scaled by 2^k, k putting rest in [1/2, 1) (at most
+# 1076, where every term the first sum dropped, below e^-746, stays below 1): the scaled terms
+# split as before, so only l's of a rest near 1 round (2^-82 relative); rest is scaled back
+# with one rounding, on the subnormal grid where it lies there.
+_SMALL_REST64 = 2.0**-40
+_K_MAX = 1076
+
+
+@jit
+def _exp_diff_scaled_f64(v, m, k):
+    """exp(v - m) 2^k, v - m in [-1400, 0] carried exactly (0 below): _exp_diff_f64, scaled inside."""
+    hi, lo = _two_sum_free(v, -m)
+    ni, r = _reduce(hi)
+    e = _scale(_expm1_r_f64(r) + 1.0, ni + k)
+    return 0.0 if hi < -1400.0 else fma(e, lo, e)
+
+
+def _make_small_rest64(masked: bool):
+    """``row_rest(xp, kp, n, m, r_hi)``: (hi, lo) of rest for float64 rows from scaled terms, r_hi a
+    first estimate of it (in [0, 2^-4))."""
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_rest_scaled(xp, kp, i0, i1, m, k):
+        h = 0.0
+        lo = 0.0
+        for i in range(i0, i1):
+            v = load(xp, i, np.float64)
+            keep = _keep(kp, i, masked) & (v != m)
+            a, b = _split40(_exp_diff_scaled_f64(v, m, k))
+            h += a if keep else 0.0
+            lo += b if keep else 0.0
+        return h, lo
+
+    @jit
+    def row_rest(xp, kp, n, m, r_hi):
+        # r_hi 2^k in [1/2, 1): its exponent read after an exact 2^600, so subnormals have one
+        k = min(1622 - ((f64_bits(r_hi * 2.0**600) >> 52) & 0x7FF), _K_MAX)
+        s_hi = 0.0
+        s_lo = 0.0
+        for b0 in range(0, n, BLOCK):
+            h, lo = block_rest_scaled(xp, kp, b0, min(b0 + BLOCK, n), m, k)
+            s_hi, e = two_sum(s_hi, h)
+            s_lo += e + lo
+        s_hi, s_lo = fast_two_sum(s_hi, s_lo)
+        # 2^-k in two normal halves: the first product is exact, the second rounds once
+        k1 = k >> 1
+        d1 = bits_f64((1023 - k1) << 52)
+        d2 = bits_f64((1023 - (k - k1)) << 52)
+        return (s_hi * d1) * d2, (s_lo * d1) * d2
+
+    return row_rest
+
+
 def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
     """Row kernel ``row(xp, yp, kp, wp, n, TIN)`` for one compute type (float32 or float64 exp)."""
     rest64 = log and exp_diff is _exp_diff_f64  # a constant: numba prunes the other branch
+    row_rest_f64 = _make_tiny_rest(masked)
+    row_rest_small = _make_small_rest64(masked)
 
     # The hot loops are small functions of their own, one job each: elementwise loops
     # give the same bits whether LLVM vectorizes them or not (an in-place call takes
@@ -297,6 +412,8 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
         if log:
             r_hi, r_lo, cnt = row_sum(xp, yp, kp, wp, n, m, TIN)
             if size == 8:
+                if cnt == 1 and r_hi < np.float64(n) * _SMALL_REST64:
+                    r_hi, r_lo = row_rest_small(xp, kp, n, m, r_hi)
                 l_hi, l_lo = _lse(cnt, r_hi, r_lo)
                 # (x - m) - lse with one final rounding: x - m and lse as exact pairs
                 for i in range(n):
@@ -306,6 +423,8 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
                     y = s + (e + (d_lo - l_lo))
                     store(yp, i, y if _keep(kp, i, masked) else -math.inf)
             else:
+                if cnt == 1 and r_hi < np.float64(n) * _TINY_REST:
+                    r_hi, r_lo = row_rest_f64(xp, kp, n, m, TIN)
                 l_hi = _lse_short(cnt, r_hi, r_lo)
                 mm = np.float64(m)
                 ninf = narrow(-math.inf, TIN)
@@ -357,3 +476,161 @@ softmax_f32, softmax_f64 = _rows(log=False, masked=False)
 log_softmax_f32, log_softmax_f64 = _rows(log=True, masked=False)
 masked_softmax_f32, masked_softmax_f64 = _rows(log=False, masked=True)
 masked_log_softmax_f32, masked_log_softmax_f64 = _rows(log=True, masked=True)
+
+
+# ---------------------------------------------------------------- bfloat16 rows
+# bfloat16's claim (0.51 ULP) is 2^16 times looser in relative terms than a float32 ulp: a
+# float32 value within k float32 ulps of the exact result rounds to within 0.5 + k 2^-16
+# bfloat16 ulps, at every magnitude (the grids are 2^-149 and 2^-133 below 2^-126, so the
+# ratio holds for subnormals too).  So bfloat16 rows compute in float32 and round once from
+# float32 (``f32_to_bf16``, in i32 lanes), where the float32 rows need float64 in their output
+# pass.  Budgets (k, float32 ulps of the result) are in each kernel's docstring; the claim 0.51
+# allows k <= 655, and tests/test_bfloat16_rows.py holds 0.5 + 2^-10 (k <= 64) on rows of up
+# to 2^22 + 1 elements (10^7 with -m slow), wide spreads, log_softmax next to 0 and masks.
+
+
+@jit
+def _key_bf16(b):
+    # bfloat16 bits -> the order key of the float32 they widen to (keys as _key_f32's)
+    return _key_f32(bf16_to_f32(b))
+
+
+@jit
+def _bf16_exp_diff(b, m):
+    """exp(x - m) in float32 for the bfloat16 bits b (x <= m): _exp_diff_f32, x - m carried exactly."""
+    return _exp_diff_f32(bf16_to_f32(b), m)
+
+
+def _make_row_bf16(log: bool, masked: bool):
+    """bfloat16 row kernel ``row(xp, yp, kp, wp, n, TIN)`` (TIN: int16, the storage bits).
+
+    softmax: y_i = bf16(e_i * f32(1 / S)), e_i = exp(x_i - m) in float32 (x_i - m exact as a
+    pair, exp good to ~1.5 ulps, the pair's low part by one fma: ~2 ulps), S their float64 sum
+    in blocks carried as a double-double (relative error of the terms' plus ~2^-40), 1 / S and
+    the product one rounding each: k <= ~5.  A subnormal e_i or y_i is off by at most 2^-149
+    absolute, 2^-16 of bfloat16's subnormal ulp.  Rows of up to ``ROW_KEEP`` keep their terms
+    in the work block (a whole row: ``_loops.work_len``); longer ones compute them again, bit
+    for bit, in the output pass.
+
+    log_softmax: y_i = bf16((x_i - m) - f32(L)), L = log(cnt + rest) in float64 (``_lse_short``,
+    2^-43) from the count of maxima and rest = sum over x_j < m of exp(x_j - m).  x_i - m <= 0
+    and -L <= 0 have the same sign, so the two float32 subtractions never cancel: three
+    roundings of at most 2^-24 |y| each, k <= 4, also near 0 (a dominant entry: y = -L, L's
+    relative error).  There rest needs its own relative accuracy: float32 terms below 2^-126
+    are off by up to 2^-150 each (and those below e^-104 are dropped), which a sum of many
+    such terms can make several bfloat16 ulps of a tiny L; so when cnt = 1 and rest < n 2^-120
+    (a spread of ~83 or more) rest is summed again from float64 terms, which do not underflow.
+
+    Special rows as the float32 kernel's: NaN, +inf or only -inf (unmasked) -> NaN; -inf
+    entries 0 (-inf); masked entries 0 (-inf); every entry masked 0 (-inf).
+    """
+    key_min = -(2**31)
+    row_rest_f64 = _make_tiny_rest(masked)
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_terms(xp, kp, wp, i0, i1, m):
+        # float32 lanes only: the terms (e - [x == m] for log_softmax) into the work block,
+        # and the count of maxima (exact in float32: a block is far below 2^24)
+        cnt = np.float32(0.0)
+        for i in range(i0, i1):
+            b = load(xp, i, np.int16)
+            keep = _keep(kp, i, masked)
+            top = (bf16_to_f32(b) == m) & keep if log else False
+            e = _bf16_exp_diff(b, m) - (np.float32(1.0) if top else np.float32(0.0))
+            store(wp, i - i0, e if keep else np.float32(0.0))
+            cnt += np.float32(1.0) if top else np.float32(0.0)
+        return cnt
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_sum(wp, n):
+        # float64 sum of n float32 terms (reassociated: vectorized): ~2^-43 relative for 2^11 terms
+        h = 0.0
+        for i in range(n):
+            h += np.float64(load(wp, i, np.float32))
+        return h
+
+    @jit
+    def row_sum(xp, kp, wp, n, m, keep_row):
+        """(S_hi, S_lo, count of maxima): block sums carried as a double-double; ``keep_row``:
+        each block's terms at its own place in the work row (else all at its start)."""
+        s_hi = 0.0
+        s_lo = 0.0
+        cnt = 0
+        for b0 in range(0, n, BLOCK):
+            b1 = min(b0 + BLOCK, n)
+            w = offset_ptr(wp, 4 * b0) if keep_row else wp
+            cnt += np.int64(block_terms(xp, kp, w, b0, b1, m))
+            h = block_sum(w, b1 - b0)
+            s_hi, e = two_sum(s_hi, h)
+            s_lo += e
+        s_hi, s_lo = fast_two_sum(s_hi, s_lo)
+        return s_hi, s_lo, cnt
+
+    @jit(fastmath=_ROW_FLAGS)
+    def scale_terms(wp, yp, n, inv):
+        # the terms kept in the work block (masked ones are 0 there) times 1/S, rounded once
+        for i in range(n):
+            store(yp, i, f32_to_bf16(load(wp, i, np.float32) * inv))
+
+    @jit(fastmath=_ROW_FLAGS)
+    def scale_exp(xp, kp, yp, n, m, inv):
+        # long rows: the terms again, bit for bit those that were summed
+        for i in range(n):
+            y = f32_to_bf16(_bf16_exp_diff(load(xp, i, np.int16), m) * inv)
+            store(yp, i, y if _keep(kp, i, masked) else np.int16(0))
+
+    @jit(fastmath=_ROW_FLAGS)
+    def log_out(xp, kp, yp, n, m, lse):
+        ninf = f32_to_bf16(np.float32(-math.inf))
+        for i in range(n):
+            y = f32_to_bf16((bf16_to_f32(load(xp, i, np.int16)) - m) - lse)
+            store(yp, i, y if _keep(kp, i, masked) else ninf)
+
+    @jit
+    def fill(yp, n, value):
+        v = f32_to_bf16(np.float32(value))
+        for i in range(n):
+            store(yp, i, v)
+
+    @jit
+    def row(xp, yp, kp, wp, n, TIN):
+        if n == 0:
+            return
+        # the max as an integer max over order-preserving keys, as the float32 kernel's (see
+        # there: a NaN with the sign bit set reaches every output through the sum; masked rows
+        # also take the minimum, to tell a fully masked row from one whose max is the NaN
+        # whose key is the start value)
+        k = key_min
+        k_lo = -(key_min + 1)
+        for i in range(n):
+            kv = _key_bf16(load(xp, i, np.int16))
+            keep = _keep(kp, i, masked)
+            k = max(k, kv if keep else key_min)
+            if masked:
+                k_lo = min(k_lo, kv if keep else -(key_min + 1))
+        m = _unkey_f32(k)
+        lo = _unkey_f32(k_lo)
+        if masked and k == key_min and k_lo == -(key_min + 1):
+            fill(yp, n, -math.inf if log else 0.0)
+            return
+        if m != m or (masked and lo != lo) or m == math.inf or m == -math.inf:
+            fill(yp, n, math.nan)
+            return
+        keep_row = not log and n <= ROW_KEEP  # log_softmax's output pass does not read the terms
+        s_hi, s_lo, cnt = row_sum(xp, kp, wp, n, m, keep_row)
+        if log:
+            if cnt == 1 and s_hi < np.float64(n) * _TINY_REST:
+                s_hi, s_lo = row_rest_f64(xp, kp, n, m, TIN)
+            log_out(xp, kp, yp, n, m, np.float32(_lse_short(cnt, s_hi, s_lo)))
+        elif keep_row:
+            scale_terms(wp, yp, n, np.float32(1.0 / s_hi))
+        else:
+            scale_exp(xp, kp, yp, n, m, np.float32(1.0 / s_hi))
+
+    return row
+
+
+softmax_bf16 = _make_row_bf16(log=False, masked=False)
+log_softmax_bf16 = _make_row_bf16(log=True, masked=False)
+masked_softmax_bf16 = _make_row_bf16(log=False, masked=True)
+masked_log_softmax_bf16 = _make_row_bf16(log=True, masked=True)
