@@ -200,21 +200,20 @@ def by_result(
 
 
 def with_f32(
-    kernels: dict[str, Kernel], fn: Any, fn16: Any = None, bf16: Any = None, bf16_from_f32: bool = False
+    kernels: dict[str, Kernel], fn: Any, fn16: Any = None, bf16: Any = None, bf16_native: Any = None
 ) -> dict[str, Kernel]:
     """Replace the float32 loop's kernel by a float32-arithmetic one (and float16's, bfloat16's
     by ones returning the storage's bits rounded once from the same unrounded value; without
-    them those loops keep ``kernels``' float64-arithmetic ones).  ``bf16_from_f32``: bfloat16
-    rounds ``fn``'s correctly rounded float32 result once more, which is one rounding when
-    that result is a bfloat16 midpoint only where the exact value is (hard_sigmoid's
-    (x + c)/d: see ``piecewise._shift_div_f32``)."""
+    them those loops keep ``kernels``' float64-arithmetic ones).  ``bf16_native``: a float32
+    kernel for bfloat16 arguments whose float32 value, rounded once more, is the correctly
+    rounded bfloat16 (hard_sigmoid's (x + c) * (1/d): see ``piecewise.hard_sigmoid_bf16``)."""
     out = {**kernels, "float32": Kernel(fn, "native", "native")}
     if fn16 is not None:
         out["float16"] = Kernel(fn16, "native", "bits")
     if bf16 is not None:
         out[BF16] = Kernel(bf16, "native", "bits")
-    if bf16_from_f32:
-        out[BF16] = out["float32"]
+    if bf16_native is not None:
+        out[BF16] = Kernel(bf16_native, "native", "native")
     return out
 
 
@@ -318,7 +317,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             {"float64": Kernel(piecewise.hard_sigmoid, "f64", "dd")},
             piecewise.hard_sigmoid_f32,
             piecewise.hard_sigmoid_f16,
-            bf16_from_f32=True,
+            bf16_native=piecewise.hard_sigmoid_bf16,
         ),
         reference=lambda mp, x: _clip(x / 5 + mp.mpf(1) / 2, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 2.5) / 5.0, 0.0, 1.0),
@@ -335,7 +334,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             {"float64": Kernel(piecewise.hard_sigmoid6, "f64", "dd")},
             piecewise.hard_sigmoid6_f32,
             piecewise.hard_sigmoid6_f16,
-            bf16_from_f32=True,
+            bf16_native=piecewise.hard_sigmoid6_bf16,
         ),
         reference=lambda mp, x: _clip((x + 3) / 6, mp.mpf(0), mp.mpf(1)),
         oracle=lambda np, sp, x: np.clip((x + 3.0) / 6.0, 0.0, 1.0),
