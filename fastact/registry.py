@@ -1092,7 +1092,11 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "swish",
         "x^2 s (1 - s), s = sigmoid(beta x)",
-        by_result(dsm.swish_beta_to32, dsm.swish_beta_f64, tie=bf16_ties.swish_beta),
+        checked(
+            by_result(dsm.swish_beta_to32, dsm.swish_beta_f64, tie=bf16_ties.swish_beta),
+            chk.swish_beta_f32,
+            chk.GUARDS["grad.swish_beta"],
+        ),
         lambda mp, x, b: x**2 * _dsig(mp, b * x),
         oracle=lambda np, sp, x, b: x**2 * sp.expit(b * x) * sp.expit(-b * x),
         wrt="beta",

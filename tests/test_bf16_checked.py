@@ -52,12 +52,18 @@ def _same(got: np.ndarray, want: np.ndarray) -> bool:
     return bool(np.array_equal(got[~nan], want[~nan]) and np.isnan(got[nan].view(BF).astype(np.float32)).all())
 
 
+# grad.swish_beta: also its example betas, and tiny ones (x^2/4 ties) and large ones (|beta x| > 87)
+BETAS = (1.702, 2.0**-30, -(2.0**-30), 1e-30, -3.0, 1e30)
+
+
 def _cases() -> list[tuple[str, tuple[float, ...]]]:
-    return [(p, ()) for p in UNARY] + [(p, (a,)) for p in PATHS if p not in UNARY for a in ALPHAS]
+    cases = [(p, ()) for p in UNARY] + [(p, (a,)) for p in PATHS if p not in UNARY for a in ALPHAS]
+    return cases + [("grad.swish_beta", (b,)) for b in BETAS]
 
 
 def test_the_checked_functions_are_the_registrys():
     expected = {"sigmoid", "silu", "gelu_sigmoid", "elu", "grad.softsign", "grad.log_sigmoid", "grad.elu_alpha"}
+    expected |= {"grad.swish_beta"}
     assert expected <= set(PATHS)
     assert set(checked_f32.GUARDS) <= set(PATHS)
     for path in checked_f32.GUARDS:
@@ -81,6 +87,35 @@ def test_elu_guard_holds_for_every_alpha():
     for alpha in (1.0, 0.5, -3.0, 1e-30, 3e38):
         d, at = G.distance("elu", (alpha,))
         assert d <= r + 1.01, f"elu alpha {alpha}: {d:.3f} steps at x = {at!r}"
+
+
+def test_swish_beta_guard_holds_for_every_beta():
+    """checked_f32.swish_beta_f32's argument: D <= R + 1.01 for every bfloat16 beta, R the relative
+    error (in 2^-24) of s(t)(1 - s(t)) over every float32 t with at most 16 significant bits and
+    |t| <= 87 (every exact beta x there); and D itself at some betas, bfloat16 ones."""
+    r, at = G.swish_beta_relative()
+    _, guard = G.kernel_of("grad.swish_beta")
+    assert r + 1.01 <= guard - MARGIN, f"s(1 - s): {r:.3f} * 2^-24 at t = {at!r}"
+    for beta in (1.0, 1.702, 0.5, -3.0, 0.1, 2.0**-30, 1e-30, 1e30):
+        d, at = G.distance("grad.swish_beta", (beta,))
+        assert d <= r + 1.01, f"grad.swish_beta beta {beta}: {d:.3f} steps at x = {at!r}"
+
+
+def test_swish_beta_ties_at_tiny_beta_x_take_the_exact_kernel():
+    """|beta x| tiny: f is a hair off x^2/4, a bfloat16 midpoint for some x; the float32 value is
+    x^2/4 itself, flagged (distance 0), and the exact kernel's tie wrapper decides: rounded alone
+    it would be wrong (to even) on some of them."""
+    fn, _ = G.kernel_of("grad.swish_beta")
+    x = G.bf16_inputs()
+    xb = _bf(x)
+    f = fastact.grad.swish_beta
+    for beta in (2.0**-30, -(2.0**-30)):
+        bb = _bf(np.float32([beta]))[0]
+        want = _exact(f, xb, bb)
+        assert np.array_equal(f(xb, bb).view(np.uint16), want)
+        alone = G.f32_values(fn, x, (beta,)).astype(BF).view(np.uint16)
+        assert np.any(alone != want)
+        assert np.all(G.hard("grad.swish_beta", x, (beta,))[alone != want])
 
 
 def test_pattern_distance_counts_float32_steps():

@@ -11,7 +11,10 @@ steps between the kernel's value y and f(x), fractional, a step being the spacin
 f(x) once y's pattern is more than ``guard`` steps from one.  f(x) is fastact's float64 loop at
 the bfloat16 input (within ~2 float64 ULP, far below a float32 step).  For elu, whose guard must
 hold for every alpha, the parameter-free part is expm1's relative error R over all bfloat16 x < 0
-(``expm1_relative``): the guard covers R + 1.01 (``checked_f32.elu_f32``).
+(``expm1_relative``): the guard covers R + 1.01 (``checked_f32.elu_f32``).  For grad.swish_beta,
+every beta: s(t)(1 - s(t))'s relative error R over every float32 t = beta x can take, those with
+at most 16 significant bits and |t| <= 87 (``swish_beta_relative``, ``checked_f32.swish_beta_f32``).
+Parameters are rounded to bfloat16 first (``bf16_params``): the bfloat16 loops see no others.
 tests/test_bf16_checked.py imports this module.
 """
 
@@ -57,6 +60,13 @@ def kernel_of(path: str) -> tuple[Any, int]:
     return c.fn, c.guard
 
 
+def bf16_params(params: tuple[float, ...]) -> tuple[float, ...]:
+    """Parameters rounded to bfloat16 (to nearest, ties to even), as the bfloat16 loops see them."""
+    b = np.float32(params).reshape(-1).view(np.uint32)
+    b = (b + np.uint32(0x7FFF) + ((b >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    return tuple(float(v) for v in b.view(np.float32))
+
+
 def f32_values(fn: Any, x: np.ndarray, params: tuple[float, ...] = ()) -> np.ndarray:
     """The float32 kernel ``fn`` at float32 ``x`` (and one float32 parameter)."""
     out = np.empty(x.size, np.float32)
@@ -97,11 +107,15 @@ def pattern_distance(y: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def distance(path: str, params: tuple[float, ...] = ()) -> tuple[float, float]:
-    """(max D, the bfloat16 x where) of ``path``'s fast kernel over every finite bfloat16 input."""
+    """(max D, the bfloat16 x where) of ``path``'s fast kernel over every finite bfloat16 input
+    where it is not NaN (a NaN is always recomputed), at ``params`` rounded to bfloat16."""
     fn, _ = kernel_of(path)
     x = bf16_inputs()
+    params = bf16_params(params)
     with np.errstate(all="ignore"):
-        d = pattern_distance(f32_values(fn, x, params), reference(path, x, params))
+        y = f32_values(fn, x, params)
+        d = pattern_distance(y, reference(path, x, params))
+    d = np.where(np.isnan(y), 0.0, d)  # NaN: flagged, the exact kernel decides
     i = int(np.argmax(d))
     return float(d[i]), float(x[i])
 
@@ -119,10 +133,26 @@ def expm1_relative() -> tuple[float, float]:
     return float(r[i]), float(x[i])
 
 
+def swish_beta_relative() -> tuple[float, float]:
+    """(max relative error of ``sigmoid_d_f32`` in units of 2^-24, t where) over every float32
+    t in [0, 87] with at most 16 significant bits (the low 8 of its 24 zero): every product of
+    two bfloat16 values in that range (q is even in t)."""
+    from fastact.activations.checked_f32 import _T_MAX, sigmoid_d_f32
+
+    top = int(np.float32(_T_MAX).view(np.uint32)) >> 8
+    t = (np.arange(top + 1, dtype=np.uint32) << np.uint32(8)).view(np.float32)
+    got = f32_values(sigmoid_d_f32, t).astype(np.float64)
+    e = np.exp(-t.astype(np.float64))
+    want = e / (1.0 + e) ** 2
+    r = np.abs(got - want) / want * 2.0**24
+    i = int(np.argmax(r))
+    return float(r[i]), float(t[i])
+
+
 def hard(path: str, x: np.ndarray, params: tuple[float, ...] = ()) -> np.ndarray:
     """Where a checked loop recomputes: y within the guard of a bfloat16 midpoint, or NaN."""
     fn, guard = kernel_of(path)
-    y = f32_values(fn, x, params)
+    y = f32_values(fn, x, bf16_params(params))
     low = (y.view(np.uint32) & np.uint32(0xFFFF)).astype(np.int64)
     return (np.abs(low - 0x8000) <= guard) | np.isnan(y)
 
@@ -153,13 +183,15 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     r, at = expm1_relative()
     print(f"expm1_neg_f32 over bfloat16 x < 0: max relative error {r:.3f} * 2^-24 at x = {at!r}")
+    r, at = swish_beta_relative()
+    print(f"sigmoid_d_f32 over 16-bit t in [0, 87]: max relative error {r:.3f} * 2^-24 at t = {at!r}")
     for path in args.paths or checked_paths():
         _, guard = kernel_of(path)
         for params in params_of(path):
             d, x = distance(path, params)
             shares = {k: hard(path, v, params).mean() for k, v in random_inputs().items()}
             share = ", ".join(f"{k} {100 * s:.3f}%" for k, s in shares.items())
-            label = f"{path}{list(params) if params else ''}"
+            label = f"{path}{list(bf16_params(params)) if params else ''}"
             print(f"{label}: guard {guard}, max D {d:.3f} at x = {x!r}; fallback {share}")
 
 

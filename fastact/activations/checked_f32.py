@@ -9,24 +9,28 @@ fractionally, on the ordered pattern line: ulps of the spacing where they are, s
 
 GUARDS: each kernel's guard, above its largest distance D over all 65536 bfloat16 inputs
 (``tools/bf16_guards.py`` measures it against fastact's float64 loops; tests/test_bf16_checked.py
-holds D <= guard - 1 and, for elu's alpha, the parameter-free part of the argument).  The
-comments give the measured D.  A larger guard costs only fallbacks, (2 guard + 1)/65536 of
-elements whose float32 values are spread evenly; structured data flags more (elu's alpha x
-at tiny x lands on midpoints: exact ties of the float32 value, decided by the exact kernel).
+holds D <= guard - 1 and, for elu's alpha and grad.swish_beta's beta, the parameter-free part
+of the argument).  The comments give the measured D.  A larger guard costs only fallbacks,
+(2 guard + 1)/65536 of elements whose float32 values are spread evenly; structured data flags
+more (elu's alpha x at tiny x lands on midpoints: exact ties of the float32 value, decided by
+the exact kernel).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._numba import jit
-from ..kernels.fast_f32 import expm1_neg_f32
+from .._numba import fma, jit
+from ..kernels.fast_f32 import exp_f32, expm1_neg_f32
 from . import fast as fast_act
 
 _kernel = jit(inline="always")
 _F = np.float32
 _ZERO = _F(0.0)
 _ONE = _F(1.0)
+_TWO = _F(2.0)
+_NAN = _F(np.nan)
+_T_MAX = _F(87.0)  # e^-|t| a float32 normal (>= 2^-126) for |t| <= 87.33
 
 # path -> guard (float32 steps); comments: the largest D over all bfloat16 inputs (tools/bf16_guards.py)
 GUARDS = {
@@ -43,6 +47,7 @@ GUARDS = {
     "gelu": 6,  # fast.gelu_f32: 2.511 at x = -5.375
     "gelu_tanh": 6,  # fast.gelu_tanh_f32: 2.147 at x = -3.578125
     "selu": 6,  # fast.selu_f32: 1.689 at x = -0.15234375
+    "grad.swish_beta": 6,  # swish_beta_f32, every beta: R + 1.01 = 3.887 (R = 2.877 at t = 13.154); at beta 1: 2.616
 }
 
 
@@ -90,3 +95,37 @@ def elu_alpha_f32(x, alpha):
     either input -> NaN.  Guard: expm1's D over the bfloat16 x <= 0 (alpha is not used)."""
     y = _ZERO if x > _ZERO else expm1_neg_signed_f32(x)
     return y if alpha == alpha else alpha
+
+
+@_kernel
+def sigmoid_d_f32(t):
+    """s(t) (1 - s(t)) = e / (1 + e)^2, e = e^-|t|, for |t| <= 87 (e a float32 normal); its
+    relative error R over every float32 t with at most 16 significant bits:
+    ``tools/bf16_guards.py``'s ``swish_beta_relative``."""
+    e = exp_f32(-abs(t))
+    d = _ONE + e
+    dl = e - (d - _ONE)  # exact (Fast2Sum, 1 >= e): 1 + e = d + dl
+    return e / fma(d, d, _TWO * d * dl)  # (d + dl)^2 rounded once (dl^2 < 2^-48 d^2)
+
+
+@_kernel
+def swish_beta_f32(x, beta):
+    """d swish / d beta = x^2 s(t) (1 - s(t)), t = beta x; NaN where float32 cannot carry it.
+
+    Guard for every beta: x and beta have 8-bit significands, so t = beta x (16 bits) is exact
+    in float32 wherever it is a normal (a subnormal t moves q = s(t)(1 - s(t)) by < 2^-250 of
+    itself: q's float32 value there is that of t = 0).  q = ``sigmoid_d_f32(t)`` has relative
+    error R 2^-24, R measured over every float32 t with at most 16 significant bits and |t| <= 87
+    (the parameter-free part, ``tools/bf16_guards.py``).  x^2 (16 bits) and x^2 q (40 bits) are
+    exact in float64 (|x^2 q| >= 2^-266 2^-128), so the one rounding to float32 (subnormal or
+    overflowing to inf included) adds at most a step: D <= R + 1.01, as ``elu_f32``'s argument.
+    NaN (flagged, recomputed by the exact kernel): |t| > 87 (e^-|t| underflowing in float32; x^2 q
+    can still be a bfloat16 normal: x = 1e38, beta = 1e-36), t NaN or infinite (x or beta NaN or
+    infinite, beta = 0 with x infinite).  x = +-0 with finite beta gives +0, beta = +-0 with
+    finite x gives x^2/4 rounded once: the exact kernel's values.  For tiny |t| (beta != 0) f is
+    a hair below x^2/4, which can be a bfloat16 midpoint: the float32 value sits on it (distance
+    0), is flagged, and the exact kernel's tie wrapper decides."""
+    t = beta * x
+    q = sigmoid_d_f32(t)
+    y = _F(np.float64(x) * np.float64(x) * np.float64(q))
+    return y if abs(t) <= _T_MAX else _NAN
