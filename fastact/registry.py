@@ -350,7 +350,11 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="hard_swish",
         formula="x * relu6(x + 3) / 6",
-        kernels=by_result(piecewise.hard_swish_to32, piecewise.hard_swish, "dd", "dd"),
+        kernels=checked(
+            by_result(piecewise.hard_swish_to32, piecewise.hard_swish, "dd", "dd"),
+            chk.hard_swish_f32,
+            chk.GUARDS["hard_swish"],
+        ),
         reference=lambda mp, x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
         oracle=lambda np, sp, x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0,
         knees=(-3.0, 0.0, 3.0),
@@ -376,7 +380,9 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="softsign",
         formula="x / (1 + |x|)",
-        kernels=by_result(rational.softsign_to32, rational.softsign, "dd", "dd"),
+        kernels=checked(
+            by_result(rational.softsign_to32, rational.softsign, "dd", "dd"), chk.softsign_f32, chk.GUARDS["softsign"]
+        ),
         reference=lambda mp, x: x / (1 + abs(x)),
         oracle=lambda np, sp, x: x / (1.0 + np.abs(x)),
         knees=(0.0,),
@@ -958,7 +964,11 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "sigmoid",
         "s (1 - s) = e / (1 + e)^2, e = exp(-|x|)",
-        with_f32(by_result(dsm.sigmoid_to32, dsm.sigmoid_f64), dfl.sigmoid_f32, bf16=dfl.sigmoid_bf16),
+        checked(
+            with_f32(by_result(dsm.sigmoid_to32, dsm.sigmoid_f64), dfl.sigmoid_f32, bf16=dfl.sigmoid_bf16),
+            chk.sigmoid_grad_f32,
+            chk.GUARDS["grad.sigmoid"],
+        ),
         _dsig,
         oracle=lambda np, sp, x: sp.expit(x) * sp.expit(-x),
         special="+-inf -> 0; NaN -> NaN",
@@ -981,7 +991,11 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "tanh",
         "1 - tanh^2 = 4e / (1 + e)^2, e = exp(-2|x|)",
-        with_f32(by_result(dsm.tanh_to32, dsm.tanh_f64), dfl.tanh_f32, bf16=dfl.tanh_bf16),
+        checked(
+            with_f32(by_result(dsm.tanh_to32, dsm.tanh_f64), dfl.tanh_f32, bf16=dfl.tanh_bf16),
+            chk.tanh_grad_f32,
+            chk.GUARDS["grad.tanh"],
+        ),
         lambda mp, x: mp.sech(x) ** 2,
         oracle=lambda np, sp, x: 1.0 / np.cosh(x) ** 2,
         special="+-inf -> 0; NaN -> NaN",

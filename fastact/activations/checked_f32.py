@@ -47,6 +47,10 @@ GUARDS = {
     "gelu": 6,  # fast.gelu_f32: 2.511 at x = -5.375
     "gelu_tanh": 6,  # fast.gelu_tanh_f32: 2.147 at x = -3.578125
     "selu": 6,  # fast.selu_f32: 1.689 at x = -0.15234375
+    "grad.sigmoid": 6,  # sigmoid_grad_f32: 1.603 at x = 3.796875 (R of the 16-bit t sweep: 2.877)
+    "grad.tanh": 6,  # tanh_grad_f32: 1.603 at x = 1.8984375
+    "softsign": 6,  # softsign_f32: 1.407 at x = 1.41263e-05
+    "hard_swish": 6,  # hard_swish_f32: 1.995 at x = 1.51396e-05
     "grad.swish_beta": 6,  # swish_beta_f32, every beta: R + 1.01 = 3.887 (R = 2.877 at t = 13.154); at beta 1: 2.616
 }
 
@@ -129,3 +133,36 @@ def swish_beta_f32(x, beta):
     q = sigmoid_d_f32(t)
     y = _F(np.float64(x) * np.float64(x) * np.float64(q))
     return y if abs(t) <= _T_MAX else _NAN
+
+
+@_kernel
+def sigmoid_grad_f32(x):
+    """sigmoid'(x) = s(1 - s) = ``sigmoid_d_f32(x)`` for |x| <= 87 (NaN beyond, and for NaN x:
+    recomputed).  Guard: the R of grad.swish_beta's sweep, which covers every bfloat16 x (an
+    8-bit t among its 16-bit ones), plus the division's rounding already in it: D <= R."""
+    return sigmoid_d_f32(x) if abs(x) <= _T_MAX else _NAN
+
+
+@_kernel
+def tanh_grad_f32(x):
+    """tanh'(x) = 1 - tanh^2 = 4 e / (1 + e)^2, e = e^-2|x|: 4 ``sigmoid_d_f32(2x)`` (2x and the
+    factor 4 exact), for |2x| <= 87 (NaN beyond: recomputed).  Guard as sigmoid's: D <= R."""
+    t = x + x
+    return _F(4.0) * sigmoid_d_f32(t) if abs(t) <= _T_MAX else _NAN
+
+
+@_kernel
+def softsign_f32(x):
+    """softsign(x) = x / (1 + |x|): two roundings (1 + |x|, exact for |x| >= 2^-16, and the
+    quotient), relative error < 2 * 2^-24, so D < 2 steps; +-inf give NaN (recomputed: +-1)."""
+    return x / (_ONE + abs(x))
+
+
+@_kernel
+def hard_swish_f32(x):
+    """hard_swish(x) = x relu6(x + 3) / 6: +0.0 for x <= -3, x for x >= 3, else x (x + 3) fl(1/6)
+    (x + 3 exact for |x| >= 2^-15; two roundings and 1/6's relative error 2^-25: D < 2.5 steps;
+    below 2^-15 the value is x/2 to 2^-16 relative, x/2 a midpoint at odd subnormal x: D 0,
+    flagged, so the exact kernel breaks that tie)."""
+    y = x * (x + _F(3.0)) * _F(1.0 / 6.0)
+    return _ZERO if x <= _F(-3.0) else (x if x >= _F(3.0) else y)
