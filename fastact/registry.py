@@ -1029,7 +1029,7 @@ DERIVATIVES: tuple[Derivative, ...] = (
     _grad(
         "selu",
         "scale if x > 0 else scale alpha exp(x)  (scale alpha at 0)",
-        by_result(dsm.selu_to32, dsm.selu_f64),
+        checked(by_result(dsm.selu_to32, dsm.selu_f64), chk.selu_grad_f32, chk.GUARDS["grad.selu"]),
         lambda mp, x: mp.mpf(_SELU_L) if x > 0 else mp.mpf(_SELU_L) * mp.mpf(_SELU_A) * mp.exp(x),
         oracle=lambda np, sp, x: float(_SELU_L) * np.where(x > 0, 1.0, float(_SELU_A) * np.exp(np.minimum(x, 0.0))),
         special="scale * alpha at 0 (PyTorch's convention); -inf -> 0; NaN -> NaN",

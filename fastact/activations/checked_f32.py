@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import fma, jit
+from ..constants import SELU_SCALE, SELU_SCALE_ALPHA_DD
 from ..kernels.fast_f32 import exp_f32, expm1_neg_f32
 from . import fast as fast_act
 
@@ -51,6 +52,7 @@ GUARDS = {
     "grad.tanh": 6,  # tanh_grad_f32: 1.603 at x = 1.8984375
     "softsign": 6,  # softsign_f32: 1.407 at x = 1.41263e-05
     "hard_swish": 6,  # hard_swish_f32: 1.995 at x = 1.51396e-05
+    "grad.selu": 6,  # selu_grad_f32: 1.595 at x = -66.5
     "grad.swish_beta": 6,  # swish_beta_f32, every beta: R + 1.01 = 3.887 (R = 2.877 at t = 13.154); at beta 1: 2.616
 }
 
@@ -166,3 +168,17 @@ def hard_swish_f32(x):
     flagged, so the exact kernel breaks that tie)."""
     y = x * (x + _F(3.0)) * _F(1.0 / 6.0)
     return _ZERO if x <= _F(-3.0) else (x if x >= _F(3.0) else y)
+
+
+_SELU_L = _F(SELU_SCALE)
+_SELU_LA = _F(SELU_SCALE_ALPHA_DD[0])
+
+
+@_kernel
+def selu_grad_f32(x):
+    """selu'(x) = scale for x > 0, scale alpha e^x for x <= 0: fl(scale), or fl(scale alpha)
+    exp_f32(x) (two roundings and exp's error: D measured over every bfloat16 x), for
+    x >= -87 (NaN below, -inf and NaN x too: recomputed, as e^x loses relative precision
+    among float32's subnormals)."""
+    y = _SELU_L if x > _ZERO else _SELU_LA * exp_f32(x)
+    return y if x >= -_T_MAX else _NAN
