@@ -33,8 +33,9 @@ the float32 loop.  Which kernel serves bfloat16 is the registry's ``kernels["bfl
   kernels too: a float32 ULP is 2^-16 of a bfloat16 ULP, so a 4 ULP float32 kernel is
   within 0.5 + 2^-14 bfloat16 ULP.
 * a checked fast path (``registry.checked``: sigmoid, log_sigmoid, tanh, elu, selu, softplus,
-  silu, gelu, gelu_tanh, gelu_sigmoid and the derivatives of softsign, log_sigmoid, softplus
-  and elu's alpha): the fast tier's float32 kernel (or a small one of
+  silu, gelu, gelu_tanh, gelu_sigmoid, softsign, hard_swish and the derivatives of sigmoid,
+  tanh, selu, softsign, log_sigmoid, softplus, elu's alpha and swish's beta): the fast tier's
+  float32 kernel (or a small one of
   ``activations.checked_f32``), within a guard measured over every bfloat16 input
   (``checked_f32.GUARDS``), rounded to bfloat16; the kernel above recomputes only the elements
   whose float32 value lies too near a bfloat16 midpoint to decide (``_loops.checked_unary``):
