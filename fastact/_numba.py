@@ -1068,7 +1068,8 @@ def install_type_resolver(uf: Any, resolver: Any, message: Callable[..., str | N
     # make_ufunc passed (counts, and the data table it allocated) before the slot is written
     ints = (ctypes.c_int * 3).from_address(base + _HEAD)
     ok = (
-        type(uf).__basicsize__ >= _UF_TYPE_RESOLVER + 8
+        ctypes.sizeof(ctypes.c_void_p) == 8  # ``ccall`` passes pointers as int64
+        and type(uf).__basicsize__ >= _UF_TYPE_RESOLVER + 8
         and tuple(ints) == (uf.nin, uf.nout, uf.nargs)
         and ctypes.c_int.from_address(base + UF_NTYPES).value == uf.ntypes
         and ctypes.c_void_p.from_address(base + UF_DATA).value == _DATA_TABLES.get(base)
