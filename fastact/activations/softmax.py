@@ -203,6 +203,49 @@ def _lse(cnt, r_hi, r_lo):
 _TINY_REST = 2.0**-120
 
 
+def _make_row_max(key, unkey, key_min, masked: bool):
+    """``row_max(xp, kp, n, TIN) -> (m, special)``: a row's maximum, and the value every output
+    takes when the row has no ordinary one (else ``_ORDINARY``): 0 (log_softmax -inf, the
+    caller's) for a fully masked row, NaN for NaN, +inf or only -inf entries.
+
+    The maximum is an integer max over order-preserving keys (it vectorizes in the float's own
+    lane width).  A NaN with the sign bit clear is the max; one with it set makes its term, so
+    the sum, so every output NaN (the sums propagate NaN: their only fastmath flag is reassoc).
+    Masked rows also take the minimum, to tell a fully masked row (the max left at its start
+    value) from one whose max is the NaN whose key is that start value."""
+
+    @jit
+    def row_max(xp, kp, n, TIN):
+        k = key_min
+        k_lo = -(key_min + 1)
+        for i in range(n):
+            kv = key(widen(load(xp, i, TIN)))
+            keep = _keep(kp, i, masked)
+            k = max(k, kv if keep else key_min)
+            if masked:
+                k_lo = min(k_lo, kv if keep else -(key_min + 1))
+        m = unkey(k)
+        lo = unkey(k_lo)
+        if masked and k == key_min and k_lo == -(key_min + 1):
+            return m, _ALL_MASKED  # as Keras and JAX
+        if m != m or (masked and lo != lo) or m == math.inf or m == -math.inf:
+            return m, _NAN_ROW
+        return m, _ORDINARY
+
+    return row_max
+
+
+_ORDINARY, _ALL_MASKED, _NAN_ROW = 0, 1, 2
+
+
+@jit
+def _fill_special(yp, n, special, log, TIN):
+    """Every output of a row ``row_max`` found special: 0 (-inf) fully masked, else NaN."""
+    v = narrow((-math.inf if log else 0.0) if special == _ALL_MASKED else math.nan, TIN)
+    for i in range(n):
+        store(yp, i, v)
+
+
 def _make_tiny_rest(masked: bool):
     """``row_rest(xp, kp, n, m, TIN)``: rest from float64 terms, for float32-compute rows (any storage)."""
 
@@ -375,38 +418,15 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
         s_hi, s_lo = fast_two_sum(s_hi, s_lo)
         return s_hi, s_lo, cnt
 
-    @jit
-    def fill(yp, n, value, TIN):
-        v = narrow(value, TIN)
-        for i in range(n):
-            store(yp, i, v)
+    row_max = _make_row_max(key, unkey, key_min, masked)
 
     @jit
     def row(xp, yp, kp, wp, n, TIN):
         if n == 0:
             return
-        # pass 1: the maximum as an integer max over order-preserving keys (it vectorizes in
-        # the float's own lane width).  A NaN with the sign bit clear is the max; one with it
-        # set makes its term, so the sum, so every output NaN (the sums propagate NaN: their
-        # only fastmath flag is reassoc).  Masked rows also take the minimum, to tell a fully
-        # masked row (the max left at its start value) from one whose max is the NaN whose
-        # key is that start value.
-        k = key_min
-        k_lo = -(key_min + 1)
-        for i in range(n):
-            kv = key(widen(load(xp, i, TIN)))
-            keep = _keep(kp, i, masked)
-            k = max(k, kv if keep else key_min)
-            if masked:
-                k_lo = min(k_lo, kv if keep else -(key_min + 1))
-        m = unkey(k)
-        lo = unkey(k_lo)
-        if masked and k == key_min and k_lo == -(key_min + 1):
-            # every entry masked: 0 (log_softmax -inf), as Keras and JAX
-            fill(yp, n, -math.inf if log else 0.0, TIN)
-            return
-        if m != m or (masked and lo != lo) or m == math.inf or m == -math.inf:
-            fill(yp, n, math.nan, TIN)
+        m, special = row_max(xp, kp, n, TIN)  # pass 1
+        if special != _ORDINARY:
+            _fill_special(yp, n, special, log, TIN)
             return
         size = itemsize(TIN)
         if log:
@@ -490,12 +510,6 @@ masked_log_softmax_f32, masked_log_softmax_f64 = _rows(log=True, masked=True)
 
 
 @jit
-def _key_bf16(b):
-    # bfloat16 bits -> the order key of the float32 they widen to (keys as _key_f32's)
-    return _key_f32(bf16_to_f32(b))
-
-
-@jit
 def _bf16_exp_diff(b, m):
     """exp(x - m) in float32 for the bfloat16 bits b (x <= m): _exp_diff_f32, x - m carried exactly."""
     return _exp_diff_f32(bf16_to_f32(b), m)
@@ -524,7 +538,6 @@ def _make_row_bf16(log: bool, masked: bool):
     Special rows as the float32 kernel's: NaN, +inf or only -inf (unmasked) -> NaN; -inf
     entries 0 (-inf); masked entries 0 (-inf); every entry masked 0 (-inf).
     """
-    key_min = -(2**31)
     row_rest_f64 = _make_tiny_rest(masked)
 
     @jit(fastmath=_ROW_FLAGS)
@@ -586,35 +599,15 @@ def _make_row_bf16(log: bool, masked: bool):
             y = f32_to_bf16((bf16_to_f32(load(xp, i, np.int16)) - m) - lse)
             store(yp, i, y if _keep(kp, i, masked) else ninf)
 
-    @jit
-    def fill(yp, n, value):
-        v = f32_to_bf16(np.float32(value))
-        for i in range(n):
-            store(yp, i, v)
+    row_max = _make_row_max(_key_f32, _unkey_f32, -(2**31), masked)  # keys of the widened float32
 
     @jit
     def row(xp, yp, kp, wp, n, TIN):
         if n == 0:
             return
-        # the max as an integer max over order-preserving keys, as the float32 kernel's (see
-        # there: a NaN with the sign bit set reaches every output through the sum; masked rows
-        # also take the minimum, to tell a fully masked row from one whose max is the NaN
-        # whose key is the start value)
-        k = key_min
-        k_lo = -(key_min + 1)
-        for i in range(n):
-            kv = _key_bf16(load(xp, i, np.int16))
-            keep = _keep(kp, i, masked)
-            k = max(k, kv if keep else key_min)
-            if masked:
-                k_lo = min(k_lo, kv if keep else -(key_min + 1))
-        m = _unkey_f32(k)
-        lo = _unkey_f32(k_lo)
-        if masked and k == key_min and k_lo == -(key_min + 1):
-            fill(yp, n, -math.inf if log else 0.0)
-            return
-        if m != m or (masked and lo != lo) or m == math.inf or m == -math.inf:
-            fill(yp, n, math.nan)
+        m, special = row_max(xp, kp, n, TIN)
+        if special != _ORDINARY:
+            _fill_special(yp, n, special, log, TIN)
             return
         keep_row = not log and n <= ROW_KEEP  # log_softmax's output pass does not read the terms
         s_hi, s_lo, cnt = row_sum(xp, kp, wp, n, m, keep_row)
