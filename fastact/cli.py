@@ -17,15 +17,21 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 
 from .registry import ACTIVATIONS, BF16, DERIVATIVES, DTYPES, FAST_BY_NAME, Activation, Derivative
 
 
+@lru_cache(maxsize=1)
+def _bf16_installed() -> bool:
+    """ml_dtypes is installed (``fastact.bfloat16`` then adds a bfloat16 loop to every ufunc):
+    found without importing it, which takes a second."""
+    return importlib.util.find_spec("ml_dtypes") is not None
+
+
 def _loops(act: Activation) -> str:
-    """NumPy's loop types, and ``bf16`` where ml_dtypes is installed (``fastact.bfloat16`` adds
-    a bfloat16 loop to every ufunc then; found without importing ml_dtypes, which takes a second)."""
-    bf16 = ["bf16"] if importlib.util.find_spec("ml_dtypes") is not None else []
-    return ", ".join([*act.loop_types, *bf16])
+    """NumPy's loop types, and ``bf16`` where ml_dtypes is installed."""
+    return ", ".join([*act.loop_types, *(["bf16"] if _bf16_installed() else [])])
 
 
 def _row(act: Activation) -> list[str]:
