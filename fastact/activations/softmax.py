@@ -203,6 +203,29 @@ def _lse(cnt, r_hi, r_lo):
 _TINY_REST = 2.0**-120
 
 
+def _make_block_terms(exp_diff, log: bool, masked: bool):
+    """``block_terms(xp, kp, wp, i0, i1, m, TIN) -> count of maxima``: a block's terms exp(x - m)
+    (minus 1 at each maximum for log_softmax) into the work block ``wp``, in the compute type's
+    lanes only (a float64 sum in the same loop would halve the vector width of exp); the count
+    is exact in that type (a block is far below 2^24)."""
+
+    @jit(fastmath=_ROW_FLAGS)
+    def block_terms(xp, kp, wp, i0, i1, m, TIN):
+        one = like(1.0, m)
+        zero = like(0.0, m)
+        cnt = zero
+        for i in range(i0, i1):
+            v = widen(load(xp, i, TIN))
+            keep = _keep(kp, i, masked)
+            top = (v == m) & keep if log else False
+            e = exp_diff(v, m) - (one if top else zero)
+            store(wp, i - i0, e if keep else zero)
+            cnt += one if top else zero
+        return cnt
+
+    return block_terms
+
+
 def _make_row_max(key, unkey, key_min, masked: bool):
     """``row_max(xp, kp, n, TIN) -> (m, special)``: a row's maximum, and the value every output
     takes when the row has no ordinary one (else ``_ORDINARY``): 0 (log_softmax -inf, the
@@ -340,23 +363,7 @@ def _make_row(exp_diff, key, unkey, key_min, log: bool, masked: bool):
     # give the same bits whether LLVM vectorizes them or not (an in-place call takes
     # the scalar path, since x and y alias), and the sums read and never store, so
     # their (reassociated, vectorized) order is fixed by the block alone.
-    @jit(fastmath=_ROW_FLAGS)
-    def block_terms(xp, kp, wp, i0, i1, m, TIN):
-        # float32 compute: the block's terms into the work block w, in float32 lanes only
-        # (a float64 sum in the same loop would halve the vector width of exp); for
-        # log_softmax the terms are e - [v == m] and the count of maxima (exact in
-        # float32: a block is far below 2^24)
-        one = like(1.0, m)
-        zero = like(0.0, m)
-        cnt = zero
-        for i in range(i0, i1):
-            v = widen(load(xp, i, TIN))
-            keep = _keep(kp, i, masked)
-            top = (v == m) & keep if log else False
-            e = exp_diff(v, m) - (one if top else zero)
-            store(wp, i - i0, e if keep else zero)
-            cnt += one if top else zero
-        return cnt
+    block_terms = _make_block_terms(exp_diff, log, masked)
 
     @jit(fastmath=_ROW_FLAGS)
     def block_sum(tp, i0, i1, TT):
@@ -540,19 +547,7 @@ def _make_row_bf16(log: bool, masked: bool):
     """
     row_rest_f64 = _make_tiny_rest(masked)
 
-    @jit(fastmath=_ROW_FLAGS)
-    def block_terms(xp, kp, wp, i0, i1, m):
-        # float32 lanes only: the terms (e - [x == m] for log_softmax) into the work block,
-        # and the count of maxima (exact in float32: a block is far below 2^24)
-        cnt = np.float32(0.0)
-        for i in range(i0, i1):
-            b = load(xp, i, np.int16)
-            keep = _keep(kp, i, masked)
-            top = (bf16_to_f32(b) == m) & keep if log else False
-            e = _bf16_exp_diff(b, m) - (np.float32(1.0) if top else np.float32(0.0))
-            store(wp, i - i0, e if keep else np.float32(0.0))
-            cnt += np.float32(1.0) if top else np.float32(0.0)
-        return cnt
+    block_terms = _make_block_terms(_exp_diff_f32, log, masked)  # of the widened float32
 
     @jit(fastmath=_ROW_FLAGS)
     def block_sum(wp, n):
@@ -572,7 +567,7 @@ def _make_row_bf16(log: bool, masked: bool):
         for b0 in range(0, n, BLOCK):
             b1 = min(b0 + BLOCK, n)
             w = offset_ptr(wp, 4 * b0) if keep_row else wp
-            cnt += np.int64(block_terms(xp, kp, w, b0, b1, m))
+            cnt += np.int64(block_terms(xp, kp, w, b0, b1, m, np.int16))
             h = block_sum(w, b1 - b0)
             s_hi, e = two_sum(s_hi, h)
             s_lo += e
